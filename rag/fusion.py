@@ -1,0 +1,35 @@
+"""Fusing the dense and lexical rankings into one.
+
+Plain reciprocal-rank fusion treats both legs as equally good; with an English-only embedder on
+Indonesian news the dense leg is much weaker than BM25 and RRF drags the result below BM25 alone.
+Here each leg's scores are min-max normalised over its candidates and mixed with a weight that
+depends on whether the embedder knows the query's language (weights chosen on ../shared/eval by
+``bench/retrieval.py``).
+"""
+from __future__ import annotations
+
+
+def normalise(scores: dict[int, float]) -> dict[int, float]:
+    """Scale scores to [0, 1] over the candidates (all equal -> all 1)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high - low < 1e-9:
+        return {key: 1.0 for key in scores}
+    return {key: (value - low) / (high - low) for key, value in scores.items()}
+
+
+def weighted_fusion(dense: dict[int, float], lexical: dict[int, float], dense_weight: float) -> dict[int, float]:
+    """``dense_weight * dense + (1 - dense_weight) * lexical`` on normalised scores; absent = 0."""
+    dn, ln = normalise(dense), normalise(lexical)
+    return {key: dense_weight * dn.get(key, 0.0) + (1.0 - dense_weight) * ln.get(key, 0.0)
+            for key in dn.keys() | ln.keys()}
+
+
+def rrf_fusion(dense: dict[int, float], lexical: dict[int, float], k: int = 60) -> dict[int, float]:
+    """Reciprocal-rank fusion (kept as the baseline the benchmark compares against)."""
+    fused: dict[int, float] = {}
+    for leg in (dense, lexical):
+        for rank, key in enumerate(sorted(leg, key=leg.get, reverse=True)):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank + 1)
+    return fused

@@ -1,0 +1,101 @@
+"""Lexical retrieval: BM25 (bm25s) over tokens stemmed with each passage's own language."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from rag.language import STOPWORDS
+
+logger = logging.getLogger(__name__)
+
+STEMMER_NAMES = {"id": "indonesian", "en": "english"}
+# Numbers keep their separators together ("4.000", "49,07") and lose them, so 4.000 matches 4000.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    try:
+        import Stemmer
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("PyStemmer is not installed: pip install PyStemmer") from exc
+    return Stemmer.Stemmer(STEMMER_NAMES[language])
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    """Lower-cased tokens without stopwords, stemmed for ``language`` ("id", "en"; others unstemmed).
+
+    Text in an undetermined language ("und") gets the stems of both languages.
+    """
+    languages = [language] if language in STEMMER_NAMES else ["id", "en"] if language == "und" else []
+    words = []
+    for match in _TOKEN.finditer(text.lower()):
+        word = match.group()
+        if word[0].isdigit():
+            words.append(re.sub(r"[.,]", "", word))
+        elif not any(word in STOPWORDS[lang] for lang in languages or ["id", "en"]):
+            words.append(word)
+    if not languages:
+        return words
+    stems = []
+    for lang in languages:
+        stemmer = _stemmer(lang)
+        stems.extend(w if w[0].isdigit() else stemmer.stemWord(w) for w in words)
+    return stems
+
+
+class LexicalIndex:
+    """A BM25 index whose rows map to chunk ids."""
+
+    def __init__(self, retriever, chunk_ids: np.ndarray) -> None:
+        self._retriever = retriever
+        self.chunk_ids = chunk_ids
+
+    @classmethod
+    def build(cls, texts: Sequence[str], languages: Sequence[str], chunk_ids: Sequence[int]) -> "LexicalIndex":
+        """Index ``texts`` (each stemmed with its language) under ``chunk_ids``."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        if not texts:
+            return cls(None, ids)
+        import bm25s
+
+        corpus = [tokenize(text, lang) or ["<empty>"] for text, lang in zip(texts, languages)]
+        retriever = bm25s.BM25()
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, ids)
+
+    def search(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (chunk id, BM25 score) pairs with a positive score, best first."""
+        if self._retriever is None:
+            return []
+        token_ids = self._retriever.get_tokens_ids(tokenize(query, language))
+        if not token_ids:
+            return []
+        scores = self._retriever.get_scores(token_ids)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "chunk_ids.npy", self.chunk_ids)
+        if self._retriever is not None:
+            self._retriever.save(str(folder / "bm25"), show_progress=False)
+        (folder / "lexical.json").write_text(json.dumps({"empty": self._retriever is None}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex":
+        import bm25s
+
+        chunk_ids = np.load(folder / "chunk_ids.npy")
+        if json.loads((folder / "lexical.json").read_text())["empty"]:
+            return cls(None, chunk_ids)
+        retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        return cls(retriever, chunk_ids)

@@ -1,0 +1,105 @@
+"""One typed settings object: defaults, then ``RAG_*`` environment variables, then explicit overrides."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "RAG_"
+
+
+class SettingsError(ValueError):
+    """A setting name is unknown or its value has the wrong type."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Field name ``x`` is set by env var ``RAG_X`` or CLI flag ``--x``."""
+
+    articles_dir: Path = Path("articles")
+    index_dir: Path = Path("index")
+    index_name: str = "default"
+    embed_model: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = 32
+    embed_languages: str = "en"
+    chunk_chars: int = 800
+    chunk_overlap: int = 1
+    max_file_mb: float = 20.0
+    top_k: int = 5
+    candidates: int = 50
+    dense_weight: float = 0.5
+    dense_weight_foreign: float = 0.1
+    llm_model: str = "smollm2"
+    llm_threads: int = 2
+    llm_context: int = 2048
+    llm_extra_bufts: bool = False
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def index_path(self) -> Path:
+        """Folder holding the versions of the named index."""
+        return self.index_dir / self.index_name
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """All valid setting names."""
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> "Settings":
+        """Build settings from defaults < ``RAG_*`` environment variables < ``overrides``.
+
+        Unknown names (in either source) raise :class:`SettingsError` listing the valid ones.
+        ``None`` values in ``overrides`` mean "not given" and are ignored.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for key, raw in env.items():
+            if key.startswith(ENV_PREFIX):
+                values[_check_name(key[len(ENV_PREFIX):].lower(), key)] = raw
+        for key, value in (overrides or {}).items():
+            if value is not None:
+                values[_check_name(key, key)] = value
+        return cls().with_values(values)
+
+    def with_values(self, values: Mapping[str, Any]) -> "Settings":
+        """A copy with ``values`` (strings are converted to each field's type)."""
+        types = {f.name: f.type for f in fields(self)}
+        converted = {}
+        for name, value in values.items():
+            _check_name(name, name)
+            converted[name] = _convert(name, types[name], value)
+        return replace(self, **converted)
+
+
+def _check_name(name: str, shown: str) -> str:
+    if name not in Settings.names():
+        raise SettingsError(
+            f"unknown setting {shown!r}; valid settings are: {', '.join(Settings.names())}"
+        )
+    return name
+
+
+def _convert(name: str, type_name: Any, value: Any) -> Any:
+    kind = {"Path": Path, "str": str, "int": int, "float": float, "bool": bool}[str(type_name)]
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    try:
+        if kind is bool:
+            if text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        return kind(text)
+    except ValueError:
+        raise SettingsError(
+            f"setting {name!r} expects {kind.__name__}, got {value!r}"
+        ) from None
