@@ -51,7 +51,7 @@ a an the and or but nor so yet if then else than because while although though
 of to in on at by for with from into onto over under about above below between among
 through during before after since until upon within without against along across
 is am are was were be been being has have had having do does did doing
-will would shall should can could may might must
+will would shall should can could might must
 i me my mine myself we us our ours ourselves you your yours yourself yourselves
 he him his himself she her hers herself it its itself they them their theirs themselves
 this that these those there here

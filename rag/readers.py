@@ -11,6 +11,7 @@ import html as html_lib
 import io
 import json
 import logging
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -22,16 +23,15 @@ from .types import Article, Problem
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 20_000_000
+MIN_HTML_TEXT = 25  # characters of main text below which a page is not an article
 ReadResult = tuple[list[Article], list[Problem]]
 
-_MONTHS = {
-    **{m: i for i, m in enumerate("januari februari maret april mei juni juli agustus september "
-                                  "oktober november desember".split(), 1)},
-    **{m: i for i, m in enumerate("january february march april may june july august september "
-                                  "october november december".split(), 1)},
-    **{m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)},
-    "mei": 5, "agu": 8, "agt": 8, "ags": 8, "sept": 9, "okt": 10, "des": 12,
-}
+_MONTH_NAMES = [  # Indonesian, English, abbreviations; one group per month
+    "januari january jan", "februari february feb", "maret march mar", "april apr",
+    "mei may", "juni june jun", "juli july jul", "agustus august aug agu agt ags",
+    "september sep sept", "oktober october oct okt", "november nov", "desember december dec des",
+]
+_MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE_RES = [
     (re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"), ("y", "m", "d")),
@@ -39,8 +39,6 @@ _DATE_RES = [
     (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I), ("mon", "d", "y")),
 ]
 
-
-# ---------------------------------------------------------------- helpers
 
 def find_date(text: str) -> str | None:
     """Return the earliest valid date in ``text`` as ``YYYY-MM-DD`` (ISO, "12 Februari 2026",
@@ -61,16 +59,15 @@ def find_date(text: str) -> str | None:
 def normalize_text(text: str) -> str:
     """Unify newlines and spaces, strip trailing spaces per line, collapse 3+ newlines to 2."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = re.sub(r"[\u200b\ufeff]", "", text)
-    text = re.sub(r"[ \t]+(?=\n)", "", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = "\n".join(line.rstrip(" \t") for line in re.sub(r"[\u200b\ufeff]", "", text).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def relative_source(path: Path, root: Path) -> str:
     """POSIX path of ``path`` relative to ``root`` (the file name if it is outside root)."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+    try:  # abspath, not resolve(): a symlinked file keeps its place in the corpus
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return path.name
 
@@ -109,10 +106,7 @@ def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """
     data = _read_bytes(path, max_bytes)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _check_text(data.decode("utf-16"))
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"invalid UTF-16 text ({exc.reason})") from None
+        return _check_text(data.decode("utf-16", errors="replace"))
     if b"\x00" in data[:8192]:
         raise ValueError("binary file (contains NUL bytes), not text")
     try:
@@ -147,22 +141,16 @@ def _make_article(path: Path, root: Path, title: str, text: str, *, published: s
                    language=detect_language(f"{title}\n{text}"))
 
 
-def _split_title(text: str) -> tuple[str | None, str]:
-    """Title = first non-empty line if short and followed by a blank line; else no title."""
-    lines = normalize_text(text).split("\n")
-    if len(lines) >= 3 and len(lines[0]) <= 200 and not lines[1].strip() and "".join(lines[2:]).strip():
-        return lines[0].strip(), "\n".join(lines[2:])
-    return None, text
-
-
-# ---------------------------------------------------------------- readers
-
 def read_txt(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResult:
-    """Plain text: optional title line followed by a blank line, then the body."""
-    raw = read_text_file(path, max_bytes)
-    title, body = _split_title(raw)
-    published = find_date(path.name) or find_date(normalize_text(raw)[:300])
-    return [_make_article(path, root, title or "", body, published=published)], []
+    """Plain text. Title = first line if it is short and followed by a blank line, else the
+    prettified file name; date from the file name or the first 300 characters."""
+    text = normalize_text(read_text_file(path, max_bytes))
+    first, _, rest = text.partition("\n\n")
+    title = ""
+    if "\n" not in first and len(first) <= 200 and rest.strip():
+        title, text = first, rest
+    published = find_date(path.name) or find_date((title + "\n" + text)[:300])
+    return [_make_article(path, root, title, text, published=published)], []
 
 
 def _parse_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -185,10 +173,10 @@ def strip_markdown(text: str) -> str:
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"^\s{0,3}(?:[-*_]\s*){3,}$", "", text, flags=re.M)
-    text = re.sub(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", r"\1", text, flags=re.M)
-    text = re.sub(r"^\s{0,3}>\s?", "", text, flags=re.M)
-    text = re.sub(r"^(\s*)[*+]\s+", r"\1- ", text, flags=re.M)
+    text = re.sub(r"^ {0,3}(?:[-*_][ \t]*){3,}$", "", text, flags=re.M)
+    text = re.sub(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", r"\1", text, flags=re.M)
+    text = re.sub(r"^ {0,3}>[ \t]?", "", text, flags=re.M)
+    text = re.sub(r"^([ \t]*)[*+][ \t]+", r"\1- ", text, flags=re.M)
     text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", r"\1", text)
@@ -199,10 +187,11 @@ def read_markdown(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> Read
     """Markdown with optional ``---`` front matter (title, date/published, url)."""
     meta, body = _parse_front_matter(normalize_text(read_text_file(path, max_bytes)))
     title = meta.get("title", "")
-    if not title:
-        heading = re.match(r"\s*#\s+(.+?)\s*#*\s*(?:\n|$)", body)
-        if heading:
-            title, body = heading.group(1), body[heading.end():]
+    heading = None if title else re.search(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", body, re.M)
+    if heading:
+        title = heading.group(1)
+        if not body[:heading.start()].strip():  # a leading heading is the title, not body text
+            body = body[heading.end():]
     date_value = meta.get("date") or meta.get("published") or meta.get("tanggal") or ""
     published = find_date(date_value) or find_date(path.name) or find_date(body[:300])
     article = _make_article(path, root, strip_markdown(title), strip_markdown(body),
@@ -224,15 +213,24 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
         raise ValueError(f"could not parse HTML ({type(exc).__name__}: {exc})") from exc
     if doc is not None and not isinstance(doc, dict):
         doc = doc.as_dict()
-    text = (doc or {}).get("text") or ""
-    if not text.strip():
-        raise ValueError("no article text found in HTML")
+    text = ((doc or {}).get("text") or "").strip()
+    if len(text) < MIN_HTML_TEXT:  # broken markup often leaves a stray word or two
+        detail = f" (only {len(text)} characters extracted)" if text else ""
+        raise ValueError(f"no article text found in HTML{detail}")
     title = doc.get("title") or ""
     if not title:
         tag = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
         title = html_lib.unescape(re.sub(r"<[^>]+>", "", tag.group(1))) if tag else ""
     published = find_date(str(doc.get("date") or "")) or find_date(path.name)
     return [_make_article(path, root, title, text, published=published, url=doc.get("url"))], []
+
+
+def _page_text(page, path: Path, number: int) -> str:
+    try:
+        return (page.extract_text() or "").strip()
+    except Exception as exc:  # one damaged page must not lose the others
+        logger.warning("%s: page %d skipped (%s: %s)", path, number, type(exc).__name__, exc)
+        return ""
 
 
 def read_pdf(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResult:
@@ -248,15 +246,14 @@ def read_pdf(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResul
         raise ValueError("not a valid PDF (no %PDF header)")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ValueError("encrypted PDF (password required)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = (reader.metadata or {}).get("/Title")
-    except ValueError:
-        raise
-    except Exception as exc:
+        locked = reader.is_encrypted and not reader.decrypt("")
+        pages = [] if locked else list(reader.pages)
+        meta_title = None if locked or not reader.metadata else reader.metadata.title
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise ValueError(f"not a valid PDF ({type(exc).__name__}: {exc})") from exc
-    text = normalize_text("\n\n".join(p.strip() for p in pages if p.strip()))
+    if locked:
+        raise ValueError("encrypted PDF (password required)")
+    text = normalize_text("\n\n".join(_page_text(page, path, n) for n, page in enumerate(pages, 1)))
     if not text:
         raise ValueError("no extractable text (scanned PDF?)")
     title = str(meta_title).strip() if meta_title else ""
@@ -300,7 +297,8 @@ def read_jsonl(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadRes
     articles: list[Article] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(read_text_file(path, max_bytes).replace("\r\n", "\n").split("\n"), 1):
+    lines = read_text_file(path, max_bytes).replace("\r\n", "\n").split("\n")
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -308,14 +306,15 @@ def read_jsonl(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadRes
         except json.JSONDecodeError as exc:
             problems.append(Problem(f"{rel}:{lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"))
             continue
+        except RecursionError:
+            problems.append(Problem(f"{rel}:{lineno}", "invalid JSON: nested too deeply"))
+            continue
         try:
             article = _jsonl_article(obj, rel)
+            if article.id in seen:
+                raise ValueError(f"duplicate id '{article.id}' (first on line {seen[article.id]})")
         except ValueError as exc:
             problems.append(Problem(f"{rel}:{lineno}", str(exc)))
-            continue
-        if article.id in seen:
-            problems.append(Problem(f"{rel}:{lineno}",
-                                    f"duplicate id '{article.id}' (first on line {seen[article.id]})"))
             continue
         seen[article.id] = lineno
         articles.append(article)
@@ -323,11 +322,6 @@ def read_jsonl(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadRes
 
 
 READERS: dict[str, Callable[..., ReadResult]] = {
-    ".txt": read_txt,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-    ".html": read_html,
-    ".htm": read_html,
-    ".jsonl": read_jsonl,
-    ".pdf": read_pdf,
+    ".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown, ".html": read_html,
+    ".htm": read_html, ".jsonl": read_jsonl, ".pdf": read_pdf,
 }

@@ -124,11 +124,13 @@ def test_markdown_front_matter(tmp_path: Path) -> None:
 
 def test_markdown_heading_title_without_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "note.markdown"
-    path.write_text("# Marathon Record Broken\n\nThe record was broken by a _young_ runner.\n",
+    path.write_text("# Marathon Record Broken #\n\nThe record was broken by a _young_ runner.\n\n"
+                    "## Reactions\n\n> It was *amazing*, said a fan.\n\n* one snake_case item\n",
                     encoding="utf-8")
     (art,), _ = read_markdown(path, tmp_path)
     assert art.title == "Marathon Record Broken"
-    assert art.text == "The record was broken by a young runner."
+    assert art.text == ("The record was broken by a young runner.\n\nReactions\n\n"
+                        "It was amazing, said a fan.\n\n- one snake_case item")
 
 
 def test_html_main_text_without_boilerplate(tmp_path: Path) -> None:
@@ -260,7 +262,7 @@ def test_load_folder_reports_every_bad_file(messy_folder: Path) -> None:
     assert reasons["empty.txt"] == "empty file"
     assert "empty file" in reasons["blank.md"]
     assert "binary" in reasons["binary.txt"]
-    assert reasons["broken.html"] == "no article text found in HTML"
+    assert reasons["broken.html"].startswith("no article text found in HTML")
     assert reasons["huge.txt"].startswith("file too large (")
     assert "unsupported file type '.docx'" in reasons["notes.docx"] and ".jsonl" in reasons["notes.docx"]
     assert "not a valid PDF" in reasons["fake.pdf"]

@@ -1,0 +1,149 @@
+"""The `rag` command: build the index, search it, inspect it, serve the web chat."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from rag.settings import Settings, SettingsError
+
+DESCRIPTION = """\
+Offline question answering over a folder of news articles (Indonesian and English).
+
+Typical use:
+  rag index articles/            build or update the index from a folder (incremental)
+  rag search "harga beras"       show the best matching passages with their scores
+  rag info                       what is indexed and how the index was built
+  rag serve                      start the web chat on http://127.0.0.1:7860
+
+Every setting can be given as a flag (--top-k 8), as an environment variable (RAG_TOP_K=8),
+or left at its default; flags win over environment variables. `rag settings` lists them.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("rag").setLevel(logging.WARNING)
+    overrides = {name: getattr(args, name) for name in Settings.names() if hasattr(args, name)}
+    try:
+        settings = Settings.load(overrides)
+        return args.handler(args, settings)
+    except (SettingsError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    settings_flags = argparse.ArgumentParser(add_help=False)
+    group = settings_flags.add_argument_group("settings (also RAG_<NAME> environment variables)")
+    for field in dataclasses.fields(Settings):
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, default=argparse.SUPPRESS,
+                           metavar=field.name.split("_")[-1].upper(),
+                           help=f"default: {getattr(Settings(), field.name)}")
+    settings_flags.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+
+    parser = argparse.ArgumentParser(prog="rag", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", parents=[settings_flags], help="build or update the index from a folder",
+                                description="Add new articles, re-embed changed ones, drop deleted ones. "
+                                            "Reads .txt .md .html .htm .jsonl .pdf, recursively.")
+    index.add_argument("folder", nargs="?", type=Path, help="articles folder (default: the articles_dir setting)")
+    index.set_defaults(handler=_cmd_index)
+
+    search = commands.add_parser("search", parents=[settings_flags], help="show the passages that best match a question")
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=None, help="number of passages (default: the top_k setting)")
+    search.set_defaults(handler=_cmd_search)
+
+    info = commands.add_parser("info", parents=[settings_flags], help="what is indexed and how it was built")
+    info.set_defaults(handler=_cmd_info)
+
+    serve = commands.add_parser("serve", parents=[settings_flags], help="start the web chat")
+    serve.set_defaults(handler=_cmd_serve)
+
+    listing = commands.add_parser("settings", parents=[settings_flags], help="list every setting and its value")
+    listing.set_defaults(handler=_cmd_settings)
+    return parser
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexer import build_index
+
+    folder = args.folder or settings.articles_dir
+    report = build_index(folder, settings)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    for kept, duplicate in report.duplicates:
+        print(f"duplicate: {duplicate} has the same content as {kept} (indexed once)")
+    for article_id in report.kept_unreadable:
+        print(f"kept: {article_id} (its file could not be read; the indexed copy stays)")
+    if report.full_rebuild_reason:
+        print(f"full rebuild: {report.full_rebuild_reason}")
+    print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+          f"renamed {len(report.renamed)}, unchanged {report.unchanged} (not re-embedded); "
+          f"{report.chunks_embedded} chunks embedded; {len(report.problems)} files skipped")
+    print(f"index: {report.version or 'up to date, nothing written'}")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.retrieval import Retriever
+
+    for rank, hit in enumerate(Retriever(settings).search(args.question, args.k), 1):
+        dense = "-" if hit.dense_score is None else f"{hit.dense_score:.3f}"
+        lexical = "-" if hit.lexical_score is None else f"{hit.lexical_score:.2f}"
+        date = f" ({hit.published})" if hit.published else ""
+        print(f"{rank}. {hit.title}{date}  [{hit.article_id}, chars {hit.start}-{hit.end}]")
+        print(f"   score {hit.score:.3f}  dense {dense}  bm25 {lexical}")
+        print("   " + " ".join(hit.text.split())[:400])
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.index import Index
+    from rag.manifest import signature_id
+
+    index = Index.open(settings.index_path)
+    try:
+        articles, chunks = index.store.counts()
+        manifest = index.manifest
+        print(f"index:      {index.folder}")
+        print(f"articles:   {articles}")
+        print(f"chunks:     {chunks}")
+        print(f"built:      {manifest.built_at}")
+        print(f"embedder:   {manifest.signature['embed_model']} (dimension {manifest.dimension})")
+        print(f"LLM:        {settings.llm_model}")
+        print(f"signature:  {signature_id(manifest.signature)}")
+        for key, value in manifest.signature.items():
+            print(f"  {key}: {value}")
+    finally:
+        index.close()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.web import launch
+
+    launch(settings)
+    return 0
+
+
+def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for name in Settings.names():
+        print(f"{name} = {getattr(settings, name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

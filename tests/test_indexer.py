@@ -1,0 +1,124 @@
+"""Incremental indexing with the real embedder, FAISS, BM25 and SQLite."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import make_settings
+from rag.index import Index
+from rag.indexer import build_index
+from rag.retrieval import Retriever
+
+ARTICLES = {
+    "gempa.md": "---\ntitle: Gempa di Cianjur\ndate: 2026-01-05\n---\nGempa berkekuatan 5,6 mengguncang Cianjur. "
+                "Sebanyak 1.200 rumah rusak ringan.",
+    "pasar.md": "---\ntitle: Pasar Terapung Banjarmasin\ndate: 2026-02-01\n---\nPasar terapung Lok Baintan ramai "
+                "dikunjungi wisatawan. Pedagang menjual buah dari perahu.",
+    "bridge.md": "---\ntitle: New Bridge Opens\ndate: 2026-03-03\n---\nThe new suspension bridge opened to traffic "
+                 "on Monday. It is 1,400 metres long.",
+}
+
+
+def write(folder, files):
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def indexed(settings) -> dict[str, list[str]]:
+    index = Index.open(settings.index_path)
+    try:
+        return {a.id: a.sources for a in index.store.articles()}
+    finally:
+        index.close()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "articles"
+    write(folder, ARTICLES)
+    return folder
+
+
+def test_incremental_add_change_delete(tmp_path, corpus, embedder):
+    settings = make_settings(tmp_path)
+    first = build_index(corpus, settings, embedder)
+    assert len(first.added) == 3 and first.chunks_embedded >= 3
+
+    again = build_index(corpus, settings, embedder)
+    assert (again.unchanged, again.chunks_embedded, again.modified) == (3, 0, False)
+    assert again.version is None  # nothing written
+
+    write(corpus, {"sawah.md": "---\ntitle: Panen Raya\n---\nPetani di Karawang memulai panen raya padi."})
+    (corpus / "pasar.md").write_text(ARTICLES["pasar.md"] + " Harga jeruk Rp 20.000 per kilogram.")
+    (corpus / "bridge.md").unlink()
+    report = build_index(corpus, settings, embedder)
+    assert len(report.added) == 1 and len(report.changed) == 1 and len(report.removed) == 1
+    assert report.unchanged == 1
+    index = Index.open(settings.index_path)
+    try:
+        articles, chunks = index.store.counts()
+        assert articles == 3
+        assert len(index.vectors) == chunks  # no vector left behind by the change or the delete
+        assert sorted(index.manifest.articles) == sorted(a.id for a in index.store.articles())
+    finally:
+        index.close()
+    hits = Retriever(settings, embedder).search("harga jeruk", 1)
+    assert "Rp 20.000" in hits[0].text
+
+
+def test_duplicate_article_indexed_once_with_both_sources(tmp_path, corpus, embedder):
+    (corpus / "copy-of-gempa.md").write_text(ARTICLES["gempa.md"], encoding="utf-8")
+    settings = make_settings(tmp_path)
+    report = build_index(corpus, settings, embedder)
+    assert len(report.added) == 3 and len(report.duplicates) == 1
+    sources = [s for s in indexed(settings).values() if len(s) == 2]
+    assert sorted(sources[0]) == ["copy-of-gempa.md", "gempa.md"]
+
+    hits = Retriever(settings, embedder).search("gempa Cianjur rumah rusak", 5)
+    assert len({h.article_id for h in hits if "Cianjur" in h.title}) == 1
+
+
+def test_renamed_file_keeps_its_vectors(tmp_path, corpus, embedder):
+    settings = make_settings(tmp_path)
+    build_index(corpus, settings, embedder)
+    (corpus / "gempa.md").rename(corpus / "gempa-cianjur.md")
+    report = build_index(corpus, settings, embedder)
+    assert len(report.renamed) == 1 and report.chunks_embedded == 0
+    assert not report.added and not report.removed
+    assert any(s == ["gempa-cianjur.md"] for s in indexed(settings).values())
+
+
+def test_unreadable_file_keeps_indexed_copy(tmp_path, corpus, embedder):
+    settings = make_settings(tmp_path)
+    build_index(corpus, settings, embedder)
+    (corpus / "pasar.md").write_bytes(b"\x00\x01\x02 binary garbage \xff\xfe")
+    report = build_index(corpus, settings, embedder)
+    assert [p.source for p in report.problems] == ["pasar.md"]
+    assert len(report.kept_unreadable) == 1 and not report.removed
+    assert len(indexed(settings)) == 3
+
+
+def test_changed_signature_means_full_rebuild(tmp_path, corpus, embedder):
+    settings = make_settings(tmp_path)
+    build_index(corpus, settings, embedder)
+    report = build_index(corpus, settings.with_values({"chunk_chars": 300}), embedder)
+    assert report.full_rebuild_reason and "chunk_chars: 800 -> 300" in report.full_rebuild_reason
+    assert len(report.added) == 3
+
+
+def test_faiss_matches_brute_force_numpy(sample_settings, embedder):
+    index = Index.open(sample_settings.index_path)
+    try:
+        ids = np.array(sorted(index.store.chunks(range(index.store.max_chunk_id() + 1))), dtype=np.int64)
+        matrix = np.stack([index.vectors._index.reconstruct(int(i)) for i in ids])
+        for question in ["Berapa harga beras medium?", "How long is the marathon course record?",
+                         "status gunung api"]:
+            query = embedder.encode_query(question)
+            expected = ids[np.argsort(-(matrix @ query), kind="stable")[:10]]
+            got = [cid for cid, _ in index.vectors.search(query, 10)]
+            assert got == expected.tolist()
+            assert np.allclose([s for _, s in index.vectors.search(query, 10)],
+                               np.sort(matrix @ query)[::-1][:10], atol=1e-5)
+    finally:
+        index.close()

@@ -1,0 +1,28 @@
+"""The bundled GGUF model decodes real tokens with llama.cpp (catches the AMX/extra-buffer crash)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import sys
+from rag.llm import load_llama
+from rag.settings import Settings
+settings = Settings.load({"llm_extra_bufts": sys.argv[1]}, env={})
+llm = load_llama(settings, n_ctx=256)
+out = llm.create_completion("The capital of France is", max_tokens=8, temperature=0)
+print(out["usage"]["completion_tokens"], repr(out["choices"][0]["text"]))
+"""
+
+
+@pytest.mark.parametrize("extra_bufts", ["false", "true"])
+def test_bundled_model_decodes(extra_bufts):
+    # In a subprocess: a segfault in ggml must fail this test, not kill the test run.
+    result = subprocess.run([sys.executable, "-c", SCRIPT, extra_bufts], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, f"decode crashed (exit {result.returncode}): {result.stderr[-2000:]}"
+    tokens, text = result.stdout.split(" ", 1)
+    assert int(tokens) >= 2
+    assert "Paris" in text
