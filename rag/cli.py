@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load(overrides)
         return args.handler(args, settings)
-    except (SettingsError, FileNotFoundError, ValueError) as exc:
+    except (SettingsError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

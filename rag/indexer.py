@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,27 +83,21 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
     with build_lock(index_path):
         remove_stale(index_path)
         live = current_version(index_path)
-        old = Index.open_version(live) if live else None
-        try:
-            if old and old.manifest.signature != signature:
-                report.full_rebuild_reason = "index settings changed (" + "; ".join(
-                    signature_changes(old.manifest.signature, signature)) + ")"
-                logger.warning("full rebuild: %s", report.full_rebuild_reason)
-                old.close()
-                old = None
-            building = new_build_folder(index_path)
-            logger.info("stage: copy")
-            store = old.store.copy_to(building / STORE_FILE) if old else Store(building / STORE_FILE)
-            vectors = VectorIndex.load(live / VECTORS_FILE) if old else None
-        finally:
-            if old:
-                old.close()
+        old = _open_compatible(live, signature, report)
+        building = new_build_folder(index_path)
+        logger.info("stage: copy")
+        if old:
+            store, vectors = old.store.copy_to(building / STORE_FILE), old.vectors
+            old.close()
+        else:
+            store, vectors = Store(building / STORE_FILE), None
         try:
             vectors = _apply(entries, store, vectors, embedder, settings, report, loaded.problems)
-            if not report.modified and live and not report.full_rebuild_reason:
+            if live and not report.modified and not report.full_rebuild_reason:
                 logger.info("index is up to date")
+                shutil.rmtree(building)
                 return report
-            _finish(building, store, vectors, signature, embedder)
+            _finish(building, store, vectors, signature)
         finally:
             store.close()
         logger.info("stage: publish")
@@ -111,21 +106,32 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
     return report
 
 
+def _open_compatible(live: Path | None, signature: dict, report: BuildReport) -> Index | None:
+    """The live version if it was built with the same signature (else None: full rebuild)."""
+    if live is None:
+        return None
+    old = Index.open_version(live)
+    if old.manifest.signature == signature:
+        return old
+    old.close()
+    report.full_rebuild_reason = "index settings changed (" + "; ".join(
+        signature_changes(old.manifest.signature, signature)) + ")"
+    logger.warning("full rebuild: %s", report.full_rebuild_reason)
+    return None
+
+
 def _dedupe(articles: list[Article], report: BuildReport) -> list[_Entry]:
+    """Group identical articles (ids are already unique: ``load_folder`` reports reused ones)."""
     by_hash: dict[str, _Entry] = {}
-    by_id: dict[str, _Entry] = {}
     for article in articles:
         digest = content_hash(article)
         entry = by_hash.get(digest)
-        if entry is not None:
+        if entry is None:
+            by_hash[digest] = _Entry(article, digest, [article.source])
+        else:
             entry.sources.append(article.source)
             report.duplicates.append((entry.article.source, article.source))
             logger.info("%s duplicates %s: indexed once", article.source, entry.article.source)
-        elif article.id in by_id:
-            report.problems.append(Problem(article.source, f"article id {article.id!r} is already used by "
-                                                           f"{by_id[article.id].article.source}; skipped"))
-        else:
-            by_hash[digest] = by_id[article.id] = _Entry(article, digest, [article.source])
     return list(by_hash.values())
 
 
@@ -195,7 +201,7 @@ def _file_of(source: str) -> str:
     return head if sep and tail.isdigit() else path
 
 
-def _finish(building: Path, store: Store, vectors: VectorIndex, signature: dict, embedder: Embedder) -> None:
+def _finish(building: Path, store: Store, vectors: VectorIndex, signature: dict) -> None:
     logger.info("stage: write vectors")
     vectors.save(building / VECTORS_FILE)
     logger.info("stage: write lexical")

@@ -86,6 +86,9 @@ def _in_hf_cache(model_id: str) -> bool:
     except ImportError:
         return False
     for repo in (model_id, f"sentence-transformers/{model_id}"):
-        if isinstance(try_to_load_from_cache(repo, "config.json"), str):
-            return True
+        try:
+            if isinstance(try_to_load_from_cache(repo, "config.json"), str):
+                return True
+        except ValueError:  # not a valid repo id (e.g. a path that does not exist)
+            continue
     return False

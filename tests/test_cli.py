@@ -1,0 +1,74 @@
+"""The `rag` command end to end, as a user runs it (subprocesses, real models)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SAMPLE_ARTICLES
+
+BAD_FILES = {
+    "kosong.txt": b"",
+    "spasi.md": b"   \n\n  ",
+    "gambar.txt": bytes(range(256)) * 20,
+    "rusak.html": b"<html><p>unclosed <div><b>",
+    "baris.jsonl": b'{"id": "a1", "title": "", "text": "Teks yang sah."}\n{not json\n',
+    "palsu.pdf": b"this is not a pdf",
+    "catatan.docx": b"PK\x03\x04",
+    "besar.txt": b"kata " * 300_000,
+}
+
+
+def rag(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    result = subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+                            env=env, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    corpus = tmp / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, corpus)
+    (corpus / "latin1.txt").write_bytes("Caf\xe9 baru di Bandung\n\nKafe itu dibuka pada Senin.".encode("latin-1"))
+    for name, data in BAD_FILES.items():
+        (corpus / name).write_bytes(data)
+    flags = ["--index-dir", str(tmp / "index"), "--max-file-mb", "1"]
+    return corpus, flags, rag("index", str(corpus), *flags)
+
+
+def test_index_reports_every_bad_file_by_name_and_goes_on(built):
+    corpus, flags, result = built
+    for name in ["kosong.txt", "spasi.md", "gambar.txt", "rusak.html", "baris.jsonl:2", "palsu.pdf",
+                 "catatan.docx", "besar.txt"]:
+        assert f"skipped {name}: " in result.stderr, name
+    assert "too large" in result.stderr and "unsupported file type '.docx'" in result.stderr
+    assert "added 12," in result.stdout  # 10 sample articles + the Latin-1 file + the good JSONL line
+    again = rag("index", str(corpus), *flags)
+    assert "unchanged 12 (not re-embedded)" in again.stdout and "0 chunks embedded" in again.stdout
+
+
+def test_info_and_search(built):
+    _, flags, _ = built
+    info = rag("info", *flags).stdout
+    assert "articles:   12" in info and "all-MiniLM-L6-v2 (dimension 384)" in info and "signature:" in info
+    out = rag("search", "Berapa harga beras medium per kilogram?", "-k", "2", *flags).stdout
+    assert out.startswith("1. Harga Beras Medium") and "dense" in out and "bm25" in out
+
+
+def test_clear_errors(tmp_path):
+    missing = rag("index", str(tmp_path / "nope"), "--index-dir", str(tmp_path), check=False)
+    assert missing.returncode == 2 and "article folder not found" in missing.stderr
+    unbuilt = rag("search", "apa", "--index-dir", str(tmp_path / "empty"), check=False)
+    assert unbuilt.returncode == 2 and "rag index" in unbuilt.stderr
+    model = rag("index", "--embed-model", str(tmp_path / "no-model"), "--index-dir", str(tmp_path),
+                "--articles-dir", str(SAMPLE_ARTICLES), check=False)
+    assert model.returncode == 2 and "RAG_EMBED_MODEL" in model.stderr
+    help_text = rag("--help").stdout
+    assert "rag index articles/" in help_text
