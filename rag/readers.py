@@ -142,12 +142,14 @@ def _make_article(path: Path, root: Path, title: str, text: str, *, published: s
 
 
 def read_txt(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResult:
-    """Plain text. Title = first line if it is short and followed by a blank line, else the
-    prettified file name; date from the file name or the first 300 characters."""
+    """Plain text. Title = the first line when it is short and either followed by a blank line or
+    not ended like a sentence (a headline); else the prettified file name. Date from the file name
+    or the first 300 characters."""
     text = normalize_text(read_text_file(path, max_bytes))
-    first, _, rest = text.partition("\n\n")
+    first, _, rest = text.partition("\n")
     title = ""
-    if "\n" not in first and len(first) <= 200 and rest.strip():
+    headline = rest.startswith("\n") or not first.rstrip().endswith((".", "!", "?", ":", ";", ",", '"'))
+    if len(first) <= 200 and rest.strip() and headline:
         title, text = first, rest
     published = find_date(path.name) or find_date((title + "\n" + text)[:300])
     return [_make_article(path, root, title, text, published=published)], []

@@ -96,6 +96,15 @@ def test_txt_without_title_line_and_date_in_text(tmp_path: Path) -> None:
     assert art.language == "en"
 
 
+def test_txt_headline_without_blank_line(tmp_path: Path) -> None:
+    path = tmp_path / "korut.txt"
+    path.write_text("Pasukan Korut Bantu Tentara Rusia\nPada 26 Oktober 2024, pasukan Korea Utara "
+                    "mulai membantu tentara Rusia.\nReaksi dunia beragam.", encoding="utf-8")
+    (art,), _ = read_txt(path, tmp_path)
+    assert art.title == "Pasukan Korut Bantu Tentara Rusia"
+    assert art.text.startswith("Pada 26 Oktober 2024") and art.published == "2024-10-26"
+
+
 def test_find_date_variants() -> None:
     assert find_date("Jakarta, 12 Februari 2026 - Harga naik") == "2026-02-12"
     assert find_date("JAKARTA (12 February 2026)") == "2026-02-12"

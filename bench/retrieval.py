@@ -1,0 +1,225 @@
+"""Retrieval benchmark on ../shared/eval: article-level recall@k / MRR of each leg and fusion.
+
+For each eval set the articles are indexed (cached in bench/out/index-<set>, incremental), each
+answerable question's dense and lexical legs are computed once, then fused many ways: RRF, the
+configured weighted fusion, a sweep of dense weights, and a few experimental variants.
+
+    python bench/retrieval.py                      # facqa-valid + xquad-en, first 300 questions each
+    python bench/retrieval.py --full               # every set (adds idk-mrc-valid), every question
+    python bench/retrieval.py --sets idk-mrc-valid --weights 0,0.2,0.4
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import bm25s
+
+from rag.embedding import Embedder
+from rag.fusion import normalise, rrf_fusion, weighted_fusion
+from rag.indexer import build_index
+from rag.language import detect_language
+from rag.lexical import LexicalIndex, tokenize
+from rag.retrieval import Retriever
+from rag.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+QUICK_SETS, ALL_SETS = ["facqa-valid", "xquad-en"], ["facqa-valid", "xquad-en", "idk-mrc-valid"]
+QUICK_LIMIT = 300
+KS = (1, 5, 20)
+BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / production default: k1=1.5, b=0.75
+Ranking = dict  # key (chunk id or article id) -> score
+
+
+# --- experimental fusion variants (candidates for rag/fusion.py) -------------------------------
+def zscore(scores: Ranking) -> Ranking:
+    """(s - mean) / std over the candidates, shifted so the lowest candidate is 0 (absent = 0)."""
+    if len(scores) < 2:
+        return {key: 1.0 for key in scores}
+    mean, std = statistics.fmean(scores.values()), statistics.pstdev(scores.values()) or 1.0
+    z = {key: (value - mean) / std for key, value in scores.items()}
+    low = min(z.values())
+    return {key: value - low for key, value in z.items()}
+
+
+def zscore_fusion(dense: Ranking, lexical: Ranking, w: float) -> Ranking:
+    dz, lz = zscore(dense), zscore(lexical)
+    return {key: w * dz.get(key, 0.0) + (1 - w) * lz.get(key, 0.0) for key in dz.keys() | lz.keys()}
+
+
+def per_article(scores: Ranking, chunk_article: dict[int, str]) -> Ranking:
+    """Max chunk score per article."""
+    best: Ranking = {}
+    for cid, score in scores.items():
+        aid = chunk_article[cid]
+        best[aid] = max(score, best.get(aid, score))
+    return best
+
+
+# --- metrics -------------------------------------------------------------------------------------
+def article_rank(scores: Ranking, gold: str, to_article) -> int | None:
+    """1-based rank of ``gold`` among the distinct articles of ``scores`` (best first), or None."""
+    seen: list[str] = []
+    for key in sorted(scores, key=lambda k: (-scores[k], k)):
+        aid = to_article(key)
+        if aid not in seen:
+            seen.append(aid)
+            if aid == gold:
+                return len(seen)
+    return None
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    out = {f"R@{k}": sum(r is not None and r <= k for r in ranks) / n for k in KS}
+    out["MRR@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    return out
+
+
+def table(rows: dict[str, list[int | None]]) -> str:
+    lines = ["| method | R@1 | R@5 | R@20 | MRR@10 | n |", "|---|---|---|---|---|---|"]
+    for method, ranks in rows.items():
+        m = metrics(ranks)
+        lines.append(f"| {method} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@20']:.3f} "
+                     f"| {m['MRR@10']:.3f} | {len(ranks)} |")
+    return "\n".join(lines)
+
+
+# --- one eval set --------------------------------------------------------------------------------
+def load_questions(path: Path, limit: int | None) -> list[dict]:
+    questions = [q for line in path.open(encoding="utf-8") if line.strip()
+                 for q in [json.loads(line)] if q.get("article_id") is not None]
+    return questions[:limit] if limit else questions
+
+
+def build(name: str, eval_dir: Path, out_dir: Path, embedder: Embedder) -> Settings:
+    """Index only the set's articles.jsonl (never questions.jsonl) into out_dir/index-<name>."""
+    settings = Settings.load({"index_dir": out_dir, "index_name": f"index-{name}"})
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as corpus:
+        shutil.copy(eval_dir / name / "articles.jsonl", Path(corpus) / "articles.jsonl")
+        start = time.perf_counter()
+        report = build_index(Path(corpus), settings, embedder)
+    print(f"index {name}: {len(report.added)} added, {report.unchanged} unchanged, "
+          f"{len(report.duplicates)} duplicates merged, {report.chunks_embedded} chunks embedded, "
+          f"{len(report.problems)} problems ({time.perf_counter() - start:.1f}s)", flush=True)
+    return settings
+
+
+def run_set(name: str, args, embedder: Embedder) -> tuple[dict, list[str], dict]:
+    """Ranks of the gold article per method, query languages, and timings for one set."""
+    start = time.perf_counter()
+    settings = build(name, args.eval_dir, args.out, embedder)
+    built = time.perf_counter()
+    retriever = Retriever(settings, embedder)
+    index, n = retriever.index, settings.candidates
+    chunks = list(index.store.all_chunks())
+    chunk_article = {c.id: c.article_id for c in chunks}
+    alias = {s.split("#", 1)[1]: a.id for a in index.store.articles() for s in a.sources if "#" in s}
+    corpus = [tokenize(c.text, c.language) or ["<empty>"] for c in chunks]
+    variants = {}
+    for k1, b in BM25_VARIANTS:
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        bm25.index(corpus, show_progress=False)
+        variants[f"k1={k1} b={b}"] = LexicalIndex(bm25, [c.id for c in chunks])
+
+    questions = load_questions(args.eval_dir / name / "questions.jsonl", None if args.full else QUICK_LIMIT)
+    ranks: dict[str, list[int | None]] = defaultdict(list)
+    languages: list[str] = []
+    legs_seconds = 0.0
+    for q in questions:
+        t0 = time.perf_counter()
+        text, lang = q["question"], detect_language(q["question"])
+        dense = dict(index.vectors.search(embedder.encode_query(text), n))
+        lexical = dict(index.lexical.search(text, lang, n))
+        legs_seconds += time.perf_counter() - t0
+        gold, w = alias.get(q["article_id"], q["article_id"]), retriever.dense_weight(lang)
+        languages.append(lang)
+        by_chunk = lambda scores: article_rank(scores, gold, chunk_article.__getitem__)  # noqa: E731
+        ranks["dense"].append(by_chunk(dense))
+        ranks["lexical"].append(by_chunk(lexical))
+        ranks["rrf"].append(by_chunk(rrf_fusion(dense, lexical)))
+        ranks["weighted (default)"].append(by_chunk(weighted_fusion(dense, lexical, w)))
+        for sw in args.weights:
+            ranks[f"w={sw:.1f}"].append(by_chunk(weighted_fusion(dense, lexical, sw)))
+        # Variants, all at the default weight for the query language.
+        ranks["x zscore (default w)"].append(by_chunk(zscore_fusion(dense, lexical, w)))
+        art = lambda scores: per_article(scores, chunk_article)  # noqa: E731
+        ranks["x article-level (default w)"].append(
+            article_rank(weighted_fusion(art(dense), art(lexical), w), gold, lambda a: a))
+        both = dict(index.lexical.search(text, "und", n))  # query stemmed as id + en
+        ranks["x lexical, query id+en stems"].append(by_chunk(both))
+        ranks["x query id+en stems (default w)"].append(by_chunk(weighted_fusion(dense, both, w)))
+        for label, lex in variants.items():
+            other = dict(lex.search(text, lang, n))
+            ranks[f"x lexical {label}"].append(by_chunk(other))
+            ranks[f"x {label} (default w)"].append(by_chunk(weighted_fusion(dense, other, w)))
+    total = time.perf_counter() - start
+    timing = {"build_s": built - start, "legs_s": legs_seconds, "total_s": total,
+              "questions": len(questions), "qps": len(questions) / legs_seconds if legs_seconds else 0.0}
+    return ranks, languages, timing
+
+
+def best_weight(per_weight: dict[float, list[int | None]]) -> str:
+    """Weights with the top R@5 (ties listed; the one with best MRR@10 first)."""
+    scored = {w: metrics(r) for w, r in per_weight.items()}
+    top = max(m["R@5"] for m in scored.values())
+    tied = sorted((w for w, m in scored.items() if m["R@5"] == top), key=lambda w: -scored[w]["MRR@10"])
+    return f"{', '.join(f'{w:.1f}' for w in tied)} (R@5 {top:.3f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", help="comma-separated eval folders (default: facqa-valid,xquad-en; "
+                                       "--full: also idk-mrc-valid)")
+    parser.add_argument("--eval-dir", type=Path, default=HERE.parent.parent / "shared" / "eval")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="cache for the built indexes")
+    parser.add_argument("--full", action="store_true", help=f"all questions, not the first {QUICK_LIMIT}")
+    parser.add_argument("--weights", default=",".join(f"{i / 10:.1f}" for i in range(11)),
+                        type=lambda s: [float(x) for x in s.split(",")], help="dense weights to sweep")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sets = args.sets.split(",") if args.sets else ALL_SETS if args.full else QUICK_SETS
+    settings = Settings.load()
+    embedder = Embedder(settings.embed_model, settings.embed_batch_size)
+    print(f"embed_model={settings.embed_model} embed_languages={settings.embed_languages} "
+          f"dense_weight={settings.dense_weight} dense_weight_foreign={settings.dense_weight_foreign} "
+          f"candidates={settings.candidates} chunk_chars={settings.chunk_chars}\n")
+
+    start = time.perf_counter()
+    by_language: dict[str, dict[float, list]] = defaultdict(lambda: defaultdict(list))
+    summary = []
+    for name in sets:
+        ranks, languages, timing = run_set(name, args, embedder)
+        counts = ", ".join(f"{lang} {languages.count(lang)}" for lang in sorted(set(languages)))
+        print(f"\n### {name} (query languages: {counts})\n\n{table(ranks)}\n")
+        print(f"timing: build {timing['build_s']:.1f}s, legs {timing['legs_s']:.1f}s for "
+              f"{timing['questions']} questions ({timing['qps']:.1f} q/s), total {timing['total_s']:.1f}s\n")
+        per_weight = {w: ranks[f"w={w:.1f}"] for w in args.weights}
+        print(f"best dense weight for {name}: {best_weight(per_weight)}")
+        for lang in sorted(set(languages)):
+            picked = {w: [r for r, l in zip(per_weight[w], languages) if l == lang] for w in args.weights}
+            print(f"  {lang} queries: {best_weight(picked)}")
+            for w in args.weights:
+                by_language[lang][w].extend(picked[w])
+        legs = max(metrics(ranks["dense"])["R@5"], metrics(ranks["lexical"])["R@5"])
+        fused = metrics(ranks["weighted (default)"])["R@5"]
+        summary.append((name, fused, legs))
+
+    print("\n## Summary\n")
+    for lang, per_weight in sorted(by_language.items()):
+        print(f"best dense weight for {lang} queries (all sets): {best_weight(per_weight)}")
+    for name, fused, legs in summary:
+        print(f"{name}: fused default R@5 {fused:.3f} {'>=' if fused >= legs else '<'} best single leg {legs:.3f}")
+    print(f"fused default >= best single leg on R@5 for every set: {all(f >= l for _, f, l in summary)}")
+    print(f"total {time.perf_counter() - start:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
