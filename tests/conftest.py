@@ -1,7 +1,9 @@
 """Shared fixtures: the real bundled embedder (loaded once) and a built index of the sample corpus."""
 from __future__ import annotations
 
+import ipaddress
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,25 @@ SAMPLE_ARTICLES = ROOT / "articles"
 def make_settings(tmp_path: Path, **values) -> Settings:
     """Settings isolated from the caller's RAG_* environment, with the index under ``tmp_path``."""
     return Settings.load({"index_dir": tmp_path / "index", **values}, env={})
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Fail any connection that leaves this machine: a hidden hub call or telemetry is a bug."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                raise OSError(f"test tried to reach the network: {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
 @pytest.fixture(scope="session")
