@@ -5,6 +5,8 @@ import logging
 import os
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .readers import MAX_BYTES, READERS, relative_source
 from .types import Article, LoadResult, Problem
 
@@ -67,7 +69,8 @@ def load_folder(folder: Path, *, max_bytes: int = MAX_BYTES) -> LoadResult:
         raise NotADirectoryError(f"not a folder: {folder}")
     result = LoadResult()
     owners: dict[str, str] = {}
-    for path in _walk(folder):
+    files = _walk(folder)
+    for path in tqdm(files, desc="reading articles", unit="file", disable=len(files) < 100):
         articles, problems = load_file(path, folder, max_bytes=max_bytes)
         for article in articles:
             if article.id in owners:
