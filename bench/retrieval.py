@@ -24,9 +24,9 @@ from pathlib import Path
 import bm25s
 
 from rag.embedding import Embedder
-from rag.fusion import normalise, rrf_fusion, weighted_fusion
+from rag.fusion import rrf_fusion, weighted_fusion
 from rag.indexer import build_index
-from rag.language import detect_language
+from rag.language import STOPWORDS, detect_language
 from rag.lexical import LexicalIndex, tokenize
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -36,9 +36,10 @@ QUICK_SETS, ALL_SETS = ["facqa-valid", "xquad-en"], ["facqa-valid", "xquad-en", 
 QUICK_LIMIT = 300
 KS = (1, 5, 20)
 BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / production default: k1=1.5, b=0.75
-# Stems of Indonesian question-template words that survive the stopword list (which is applied
-# before stemming): "nama", "di|maksud", "di|sebut|kan", "ter|jadi", "ber|ada", "ter|dapat".
-QUERY_NOISE = frozenset({"nama", "maksud", "sebut", "jadi", "ada", "dapat"})
+# Query-side extra stoplist for Indonesian, checked on stems: rag.lexical drops stopwords before
+# stemming, so inflected ones survive ("ber|ada", "ter|dapat"); plus question-template words
+# ("apa nama", "yang di|maksud", "di|sebut").
+QUERY_NOISE = STOPWORDS["id"] | {"nama", "maksud", "sebut"}
 Ranking = dict  # key (chunk id or article id) -> score
 
 
@@ -203,6 +204,7 @@ def main() -> None:
     sets = args.sets.split(",") if args.sets else ALL_SETS if args.full else QUICK_SETS
     settings = Settings.load()
     embedder = Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder.encode_query("warm-up")  # load the model now, not inside the first set's timing
     print(f"embed_model={settings.embed_model} embed_languages={settings.embed_languages} "
           f"dense_weight={settings.dense_weight} dense_weight_foreign={settings.dense_weight_foreign} "
           f"candidates={settings.candidates} chunk_chars={settings.chunk_chars} "
@@ -231,6 +233,9 @@ def main() -> None:
     print("\n## Summary\n")
     for lang, per_weight in sorted(by_language.items()):
         print(f"best dense weight for {lang} queries (all sets): {best_weight(per_weight)}")
+        sweep = {w: metrics(r) for w, r in per_weight.items()}
+        print("  R@5/MRR@10 by weight: " + "  ".join(
+            f"{w:.1f}: {m['R@5']:.3f}/{m['MRR@10']:.3f}" for w, m in sweep.items()))
     for name, fused, legs in summary:
         print(f"{name}: fused default R@5 {fused:.3f} {'>=' if fused >= legs else '<'} best single leg {legs:.3f}")
     print(f"fused default >= best single leg on R@5 for every set: {all(f >= l for _, f, l in summary)}")

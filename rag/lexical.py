@@ -28,26 +28,33 @@ def _stemmer(language: str):
     return Stemmer.Stemmer(STEMMER_NAMES[language])
 
 
-def tokenize(text: str, language: str) -> list[str]:
-    """Lower-cased tokens without stopwords, stemmed for ``language`` ("id", "en"; others unstemmed).
+@lru_cache(maxsize=None)
+def _stopword_stems(language: str) -> frozenset[str]:
+    # Stopwords and their stems: inflected function words ("berada" -> "ada") are noise too.
+    stemmer = _stemmer(language)
+    return STOPWORDS[language] | frozenset(stemmer.stemWord(word) for word in STOPWORDS[language])
 
-    Text in an undetermined language ("und") gets the stems of both languages.
+
+def tokenize(text: str, language: str) -> list[str]:
+    """Lower-cased stems for ``language`` ("id", "en") without stopwords; numbers lose separators.
+
+    Text in an undetermined language ("und") gets the stems of both languages; text in any other
+    language is split into words without stemming or stopword removal.
     """
     languages = [language] if language in STEMMER_NAMES else ["id", "en"] if language == "und" else []
-    words = []
-    for match in _TOKEN.finditer(text.lower()):
-        word = match.group()
-        if word[0].isdigit():
-            words.append(re.sub(r"[.,]", "", word))
-        elif not any(word in STOPWORDS[lang] for lang in languages or ["id", "en"]):
-            words.append(word)
+    words = [m.group() for m in _TOKEN.finditer(text.lower())]
+    words = [re.sub(r"[.,]", "", w) if w[0].isdigit() else w for w in words]
     if not languages:
         return words
-    stems = []
+    tokens = []
     for lang in languages:
-        stemmer = _stemmer(lang)
-        stems.extend(w if w[0].isdigit() else stemmer.stemWord(w) for w in words)
-    return stems
+        stemmer, stop = _stemmer(lang), _stopword_stems(lang)
+        for word in words:
+            if word[0].isdigit():
+                tokens.append(word)
+            elif word not in stop and (stem := stemmer.stemWord(word)) not in stop:
+                tokens.append(stem)
+    return tokens
 
 
 class LexicalIndex:

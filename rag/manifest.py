@@ -11,7 +11,7 @@ from rag.models import BUNDLED_EMBEDDERS, resolve_embedder
 from rag.settings import Settings
 
 # Bump when the meaning of stored data changes (chunker, tokenizer, store schema).
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 @dataclass

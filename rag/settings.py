@@ -29,7 +29,7 @@ class Settings:
     top_k: int = 5
     candidates: int = 50
     dense_weight: float = 0.5
-    dense_weight_foreign: float = 0.1
+    dense_weight_foreign: float = 0.0
     llm_model: str = "smollm2"
     llm_threads: int = 2
     llm_context: int = 2048
