@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=None, help="number of passages (default: the top_k setting)")
     search.set_defaults(handler=_cmd_search)
 
+    ask = commands.add_parser("ask", parents=[settings_flags], help="answer a question with checked citations",
+                              description="Streams the answer, then lists each sentence's citation, whether it "
+                                          "was verified against the source, and the supporting source sentence.")
+    ask.add_argument("question")
+    ask.set_defaults(handler=_cmd_ask)
+
     info = commands.add_parser("info", parents=[settings_flags], help="what is indexed and how it was built")
     info.set_defaults(handler=_cmd_info)
 
@@ -106,6 +112,39 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{rank}. {hit.title}{date}  [{hit.article_id}, chars {hit.start}-{hit.end}]")
         print(f"   score {hit.score:.3f}  dense {dense}  bm25 {lexical}")
         print("   " + " ".join(hit.text.split())[:400])
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.answer import Answer, Token
+    from rag.pipeline import Pipeline
+
+    answer = None
+    for event in Pipeline(settings).answer(args.question):
+        if isinstance(event, Token):
+            print(event.text, end="", flush=True)
+        elif isinstance(event, Answer):
+            answer = event
+    if answer is None:  # pragma: no cover - the pipeline always ends with an Answer
+        return 1
+    if answer.refusal:
+        if answer.draft:
+            print("\n[not shown as an answer: no sentence was supported by the articles]")
+        print(f"\n{answer.text}\n({answer.refusal})")
+        for number, hit in enumerate(answer.passages[:3], 1):
+            print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
+        return 0
+    print("\n\nCitations:")
+    for sentence in answer.sentences:
+        if not sentence.is_claim:
+            continue
+        status = "verified" if sentence.verified else "UNSUPPORTED: " + "; ".join(sentence.problems)
+        print(f"- \"{sentence.text}\" -> {status}")
+        for citation in sentence.citations:
+            print(f"    [{citation.number}] {citation.title} ({citation.published or 'no date'}), "
+                  f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
+    t = answer.timings
+    print(f"(retrieval {t.retrieval:.2f}s, first token {t.first_token or 0:.2f}s, total {t.total:.2f}s)")
     return 0
 
 

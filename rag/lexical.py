@@ -57,6 +57,12 @@ def tokenize(text: str, language: str) -> list[str]:
     return tokens
 
 
+def query_coverage(query: str, text: str, language: str) -> float:
+    """Share of the query's distinct stems that occur in ``text`` (0 when the query has none)."""
+    wanted = set(tokenize(query, language))
+    return len(wanted & set(tokenize(text, language))) / len(wanted) if wanted else 0.0
+
+
 class LexicalIndex:
     """A BM25 index whose rows map to chunk ids."""
 

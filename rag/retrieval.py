@@ -50,10 +50,13 @@ class Retriever:
                 logger.info("opened index version %s", self._index.folder.name)
             return self._index
 
+    def embedder_knows(self, language: str) -> bool:
+        """Whether the embedding model was trained on ``language`` (setting ``embed_languages``)."""
+        return language in {lang.strip() for lang in self.settings.embed_languages.split(",")}
+
     def dense_weight(self, language: str) -> float:
         """How much the dense leg counts for a query in ``language``."""
-        known = {lang.strip() for lang in self.settings.embed_languages.split(",")}
-        return self.settings.dense_weight if language in known else self.settings.dense_weight_foreign
+        return self.settings.dense_weight if self.embedder_knows(language) else self.settings.dense_weight_foreign
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first."""

@@ -30,10 +30,14 @@ class Settings:
     candidates: int = 50
     dense_weight: float = 0.5
     dense_weight_foreign: float = 0.0
-    llm_model: str = "smollm2"
+    llm_model: str = "gemma3-270m"
     llm_threads: int = 2
     llm_context: int = 2048
     llm_extra_bufts: bool = False
+    llm_prompt_style: str = "auto"
+    max_answer_tokens: int = 256
+    temperature: float = 0.0
+    refuse_min_coverage: float = 0.35
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -1,0 +1,321 @@
+"""Check each sentence of a generated answer against the numbered sources the LLM was given.
+
+Small local models invent numbers and names and put ``[n]`` markers on the wrong source, so
+the markers are not trusted: every answer sentence is aligned to the source sentence(s) that
+support it best, then its numbers, names and content words are verified against them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from rag.chunking import split_sentences
+from rag.language import STOPWORDS
+from rag.lexical import tokenize
+from rag.retrieval import Hit
+
+logger = logging.getLogger(__name__)
+
+NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
+MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text must contain
+MIN_CONTENT_TOKENS = 2    # fewer content stems and no number: boilerplate ("Sumber: [1]."); and
+                          # a sentence with more must have at least this many found
+KEY_BONUS = 0.2           # alignment weight of the share of numbers and names found
+PRECISION_BONUS = 0.1     # alignment weight of the share of the candidate's stems used
+PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this much
+SECOND_MARGIN = 0.05      # a second citation (other source) must score within this of the best
+EMBED_WEIGHT = 0.5        # weight of cosine similarity when an embedder is given
+MIN_COSINE = 0.4          # with embeddings, a candidate without lexical overlap needs this
+
+_MARKER = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_]+")
+_NAME_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
+_NOT_NAMES = STOPWORDS["id"] | STOPWORDS["en"] | {"rp", "usd", "idr", "us"}
+# Month names count as numbers: "20 Januari 2026" matches "20/1/2026" and "20 January 2026".
+_MONTHS = {name: str(i % 12 + 1) for i, name in enumerate(
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember "
+    "January February March April May June July August September October November December"
+    .split())}
+_NUMBER_OR_MONTH = re.compile(_NUMBER.pattern + r"|\b(?:" + "|".join(_MONTHS) + r")\b")
+
+
+@dataclass
+class Source:
+    """What the LLM saw as ``[number]`` (1-based, as shown in the prompt)."""
+    number: int
+    hit: Hit
+
+
+@dataclass
+class Citation:
+    """A supporting source sentence; ``start``/``end`` are offsets in the article text."""
+    number: int
+    article_id: str
+    title: str
+    published: str | None
+    chunk_id: int
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class AnswerSentence:
+    """One answer sentence (``start``/``end`` in the answer), its markers, citations, verdict."""
+    text: str
+    start: int
+    end: int
+    markers: list[int]
+    citations: list[Citation] = field(default_factory=list)
+    verified: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_claim(self) -> bool:
+        """False for boilerplate such as "Sumber: [1]." that states nothing to check."""
+        return self.problems != [NO_CONTENT]
+
+
+@dataclass
+class _Candidate:
+    """One source sentence or pair of adjacent sentences; offsets in the chunk text."""
+    source: Source
+    start: int
+    end: int
+    pair: bool
+    stems: frozenset[str]
+    text: str
+
+    def citation(self) -> Citation:
+        hit = self.source.hit
+        return Citation(self.source.number, hit.article_id, hit.title, hit.published, hit.chunk_id,
+                        hit.start + self.start, hit.start + self.end, self.text)
+
+
+def parse_markers(text: str) -> list[int]:
+    """Source numbers of ``[1]``, ``[1, 3]``, ``[1][2]`` and ``[1-3]`` markers, in order, unique."""
+    numbers: list[int] = []
+    for marker in _MARKER.findall(text):
+        for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", marker):
+            lo, hi = int(a), int(b or a)
+            numbers.extend(range(lo, min(hi, lo + 20) + 1) if hi >= lo else [lo])
+    return list(dict.fromkeys(numbers))
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without ``[n]`` markers (and the blanks before them)."""
+    return re.sub(r"[ \t]*" + _MARKER.pattern, "", text).strip()
+
+
+def split_answer(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of an answer; a marker belongs to the sentence it follows on its line
+    ("Banjir.[1] Warga ..." splits after the marker), else to the next sentence."""
+    markers = [m.span() for m in _MARKER.finditer(text)]
+    masked = "".join(" " if any(s <= i < e for s, e in markers) else c for i, c in enumerate(text))
+    spans = [list(span) for span in split_sentences(masked)]
+    for s, e in markers:
+        if any(a <= s and e <= b for a, b in spans):
+            continue
+        before = [sp for sp in spans if sp[1] <= s]
+        if before and not text[before[-1][1]:s].strip(" \t"):
+            before[-1][1] = e
+        elif after := [sp for sp in spans if sp[0] >= e]:
+            after[0][0] = s
+    return [(a, b) for a, b in spans]
+
+
+def _number_values(token: str) -> set[str]:
+    """Canonical readings of a number, both conventions: "4.000" -> {"4000", "4.0"},
+    "1,400" -> {"1400", "1.4"}, "49,07" -> {"49.07"} ("07" cannot be a thousands group)."""
+    values = set()
+    for thousands, decimal in ((".", ","), (",", ".")):
+        whole, has_decimal, frac = token.partition(decimal)
+        groups = whole.split(thousands)
+        if has_decimal and not frac.isdigit() or len(groups) > 1 and (
+                len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+            continue
+        value = str(int("".join(groups)))
+        values.add(f"{value}.{frac.rstrip('0') or '0'}" if has_decimal else value)
+    return values or {re.sub(r"[.,]", "", token)}
+
+
+def _numbers(text: str) -> list[tuple[str, set[str]]]:
+    """Numbers and month names of ``text`` with their canonical values."""
+    return [(raw, {_MONTHS[raw]} if raw in _MONTHS else _number_values(raw))
+            for raw in _NUMBER_OR_MONTH.findall(text)]
+
+
+def _names(sentence: str) -> list[re.Match]:
+    """Acronyms and capitalised words; the first word only if another name follows it."""
+    names = [m for m in _WORD.finditer(sentence) if len(w := m.group()) > 1 and w[0].isupper()
+             and w.lower() not in _NOT_NAMES and w not in _MONTHS]
+    first = _WORD.search(sentence)
+    if names and names[0].start() == first.start() and not first.group().isupper() and not (
+            len(names) > 1 and not sentence[names[0].end():names[1].start()].strip()):
+        names = names[1:]  # a capital only because it starts the sentence
+    return names
+
+
+@lru_cache(maxsize=4096)
+def _facts(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Canonical number values and lower-cased words of a supporting text."""
+    values = frozenset(v for _, vs in _numbers(text) for v in vs)
+    return values, frozenset(w.lower() for w in _WORD.findall(text))
+
+
+def _has_name(name: str, words: frozenset[str]) -> bool:
+    """Case-insensitive, allowing Indonesian suffixes either way ("Jakartanya" ~ "Jakarta")."""
+    name = name.lower()
+    return name in words or any(name + s in words or name.endswith(s) and name[:-len(s)] in words
+                                for s in _NAME_SUFFIXES)
+
+
+def _stems(text: str, language: str) -> set[str]:
+    """Content stems of ``text``; hyphenated words also give their parts ("jakarta-nya")."""
+    return {part for token in tokenize(text, language) for part in token.split("-") if part}
+
+
+def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
+           context: Sequence[str] = ()) -> tuple[bool, list[str]]:
+    """Do the sentence's numbers, names and most content words occur in the cited texts?
+
+    Names may also be found in ``context`` (e.g. the whole source passages); ``label`` names
+    the support in the problems, e.g. ``"source [1]"``. Returns ``(verified, problems)``.
+    """
+    sentence, support = strip_markers(sentence), "\n".join(citation_texts)
+    values, _ = _facts(support)
+    problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
+                for raw, vs in _numbers(sentence) if not vs & values]
+    words = _facts("\n".join([support, *context]))[1]
+    runs: list[list[int]] = []
+    names = _names(sentence)
+    for m in names:
+        if _has_name(m.group(), words):
+            continue
+        if runs and not sentence[runs[-1][1]:m.start()].strip(" ."):
+            runs[-1][1] = m.end()  # adjacent missing words are one name: 'Bupati Ahmad Yani'
+        else:
+            runs.append([m.start(), m.end()])
+    problems += [f"name '{sentence[s:e]}' not in {label}" for s, e in runs]
+    starts = {m.start() for m in names}
+    unnamed = _WORD.sub(lambda m: "" if m.start() in starts else m.group(), sentence)
+    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()}  # names checked above
+    found = len(content & _stems(support, language))
+    share = found / len(content) if content else 1.0
+    if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
+        problems.append(f"only {share:.0%} of content words found in {label}")
+    return not problems, problems
+
+
+def _candidates(sources: list[Source], language: str) -> list[_Candidate]:
+    """Every sentence of every source, plus every pair of adjacent sentences."""
+    out = []
+    for source in sources:
+        text = source.hit.text
+        spans = split_sentences(text)
+        stems = [frozenset(_stems(text[s:e], language)) for s, e in spans]
+        for i, (s, e) in enumerate(spans):
+            out.append(_Candidate(source, s, e, False, stems[i], text[s:e]))
+            if i + 1 < len(spans):
+                e2 = spans[i + 1][1]
+                out.append(_Candidate(source, s, e2, True, stems[i] | stems[i + 1], text[s:e2]))
+    return out
+
+
+def _rank(sentence: str, candidates: list[_Candidate], language: str,
+          cosines: np.ndarray | None = None) -> list[tuple[float, _Candidate]]:
+    """Candidates with any overlap (or a high cosine), scored and sorted best first."""
+    sentence = strip_markers(sentence)
+    stems, numbers, names = _stems(sentence, language), _numbers(sentence), _names(sentence)
+    scored = []
+    for i, cand in enumerate(candidates):
+        values, words = _facts(cand.text)
+        keys = sum(bool(vs & values) for _, vs in numbers) + sum(_has_name(m.group(), words)
+                                                                 for m in names)
+        shared = len(stems & cand.stems)
+        cosine = float(cosines[i]) if cosines is not None else 0.0
+        if not shared and not keys and cosine < MIN_COSINE:
+            continue
+        lexical = (shared / max(len(stems), 1) + KEY_BONUS * keys / max(len(numbers) + len(names), 1)
+                   + PRECISION_BONUS * shared / max(len(cand.stems), 1)) / (1 + KEY_BONUS + PRECISION_BONUS)
+        score = lexical if cosines is None else (1 - EMBED_WEIGHT) * lexical + EMBED_WEIGHT * cosine
+        scored.append((score - PAIR_PENALTY * cand.pair, cand))
+    return sorted(scored, key=lambda sc: -sc[0])
+
+
+def _pick(ranked: list[tuple[float, _Candidate]]) -> list[_Candidate]:
+    """The best candidate, plus a close second from another source."""
+    if not ranked:
+        return []
+    best_score, best = ranked[0]
+    second = next((c for s, c in ranked[1:] if c.source.number != best.source.number
+                   and s >= best_score - SECOND_MARGIN), None)
+    return [best] + ([second] if second else [])
+
+
+def _cosines(sentences: list[str], candidates: list[_Candidate], embedder) -> np.ndarray | None:
+    """Cosine similarity of each sentence (rows) to each candidate (columns)."""
+    if embedder is None or not candidates:
+        return None
+    vectors = embedder.encode([strip_markers(s) for s in sentences] + [c.text for c in candidates])
+    return vectors[:len(sentences)] @ vectors[len(sentences):].T
+
+
+def align(sentence: str, sources: list[Source], language: str, embedder=None) -> list[Citation]:
+    """The source sentence (or adjacent pair) supporting ``sentence`` best, plus a close second
+    from a different source; empty if no source sentence overlaps at all."""
+    candidates = _candidates(sources, language)
+    cosines = _cosines([sentence], candidates, embedder)
+    ranked = _rank(sentence, candidates, language, None if cosines is None else cosines[0])
+    return [c.citation() for c in _pick(ranked)]
+
+
+def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int],
+            language: str) -> tuple[list[_Candidate], bool, list[str]]:
+    """The marked source's best candidates if one verifies, else the best aligned citation."""
+    marked = {n: [c for _, c in ranked if c.source.number == n][:2] for n in markers}
+    options = [[c] for cands in marked.values() for c in cands]
+    if len(marked) > 1:  # a sentence may merge facts from the sources it marks
+        options.append([cands[0] for cands in marked.values() if cands])
+    options.append(_pick(ranked))
+    for option in filter(None, options):
+        numbers = sorted({c.source.number for c in option})
+        label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
+        ok, problems = verify(sentence, [c.text for c in option], language, label=label,
+                              context=[c.source.hit.text for c in option])
+        if ok:
+            return option, True, []
+    return options[-1], False, problems
+
+
+def check_answer(answer: str, sources: list[Source], language: str,
+                 embedder=None) -> list[AnswerSentence]:
+    """Split ``answer`` into sentences, then cite and verify each one against ``sources``."""
+    spans = split_answer(answer)
+    texts = [answer[s:e] for s, e in spans]
+    candidates = _candidates(sources, language)
+    cosines = _cosines(texts, candidates, embedder)
+    results = []
+    for i, ((start, end), text) in enumerate(zip(spans, texts)):
+        item = AnswerSentence(text, start, end, parse_markers(text))
+        plain = strip_markers(text)
+        content = [t for t in _stems(plain, language) if not t[0].isdigit()]
+        if len(content) < MIN_CONTENT_TOKENS and not _NUMBER.search(plain):
+            item.problems = [NO_CONTENT]
+        elif not (ranked := _rank(text, candidates, language,
+                                  None if cosines is None else cosines[i])):
+            item.problems = ["no supporting sentence in the sources"]
+        else:
+            chosen, item.verified, item.problems = _choose(text, ranked, item.markers, language)
+            item.citations = [c.citation() for c in chosen]
+        logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
+        results.append(item)
+    logger.info("checked %d answer sentences, %d unverified", len(results),
+                sum(not r.verified for r in results))
+    return results

@@ -1,0 +1,81 @@
+"""Text generation with a local GGUF model: loaded once, one generation at a time, streamed."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Iterator
+
+from rag.llm import load_llama
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+logger = logging.getLogger(__name__)
+
+
+class Generator:
+    """Wraps one ``llama_cpp.Llama``; the model loads on first use and is reused afterwards."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._llm: Llama | None = None
+        self._load_lock = threading.Lock()
+        self._generate_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
+
+    @property
+    def llm(self) -> "Llama":
+        with self._load_lock:
+            if self._llm is None:
+                self._llm = load_llama(self.settings)
+            return self._llm
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llm.n_ctx())
+
+    @property
+    def chat_template(self) -> str | None:
+        """The model's chat template from its GGUF metadata (None for base models)."""
+        return self.llm.metadata.get("tokenizer.chat_template")
+
+    @property
+    def is_chat_model(self) -> bool:
+        style = self.settings.llm_prompt_style
+        return bool(self.chat_template) if style == "auto" else style == "chat"
+
+    def render_chat(self, messages: list[dict[str, str]]) -> tuple[str, list[str]]:
+        """The prompt text for ``messages`` with the model's chat template, and its stop strings."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        formatter = Jinja2ChatFormatter(
+            template=self.chat_template or "",
+            eos_token=llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore"),
+            bos_token=llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore"),
+        )
+        response = formatter(messages=messages)
+        stop = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
+        return response.prompt, stop
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
+               temperature: float | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set."""
+        with self._generate_lock:
+            pieces = self.llm.create_completion(
+                prompt,
+                max_tokens=max_tokens or self.settings.max_answer_tokens,
+                stop=stop or [],
+                temperature=self.settings.temperature if temperature is None else temperature,
+                stream=True,
+            )
+            for piece in pieces:
+                if cancel is not None and cancel.is_set():
+                    logger.info("generation cancelled")
+                    break
+                text = piece["choices"][0]["text"]
+                if text:
+                    yield text

@@ -1,0 +1,73 @@
+"""Answering with the real bundled GGUF model over the real index of the sample corpus."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Answer, Retrieved, Token
+from rag.generator import Generator
+from rag.pipeline import Pipeline
+from rag.prompting import build_prompt
+from rag.retrieval import Hit, Retriever
+
+
+@pytest.fixture(scope="module")
+def pipeline(sample_settings, embedder):
+    return Pipeline(sample_settings, Retriever(sample_settings, embedder), Generator(sample_settings))
+
+
+def cited_files(pipeline, answer: Answer) -> set[str]:
+    store = pipeline.retriever.index.store
+    return {source.split("#")[0] for s in answer.sentences if s.verified for c in s.citations
+            for source in store.article(c.article_id).sources}
+
+
+@pytest.mark.parametrize("question, file", [
+    ("Berapa harga beras medium sekarang?", "harga-beras-2026-02-12.txt"),
+    ("How many newspaper pages did the Greyhaven library put online?", "greyhaven-library-digitisation-2026-05-02.html"),
+])
+def test_answer_has_verified_citation_to_the_right_article(pipeline, question, file):
+    answer = pipeline.ask(question)
+    assert answer.refusal is None, (answer.draft, answer.refusal)
+    assert file in cited_files(pipeline, answer)
+    citation = next(c for s in answer.sentences if s.verified for c in s.citations)
+    article = pipeline.retriever.index.store.article(citation.article_id)
+    assert article.text[citation.start:citation.end] == citation.quote
+
+
+@pytest.mark.parametrize("question, language, phrase", [
+    ("Siapa presiden Amerika Serikat pada tahun 1990?", "id", "tidak menyebutkan"),
+    ("What is the boiling point of mercury?", "en", "do not say"),
+])
+def test_off_topic_question_is_refused_in_its_language(pipeline, question, language, phrase):
+    answer = pipeline.ask(question)
+    assert answer.refusal and answer.language == language
+    assert phrase in answer.text and answer.passages  # the closest passages are still shown
+
+
+def test_streaming_yields_pieces_before_the_answer(pipeline):
+    events = list(pipeline.answer("How much money did the Calder Bay marathon raise for charity?"))
+    assert isinstance(events[0], Retrieved) and isinstance(events[-1], Answer)
+    tokens = [e for e in events if isinstance(e, Token)]
+    assert len(tokens) >= 3
+    assert events[-1].timings.first_token is not None and events[-1].timings.total >= events[-1].timings.first_token
+
+
+def test_follow_up_retrieves_the_first_turns_article(pipeline):
+    first = pipeline.ask("Berapa warga yang mengungsi karena banjir di Demak?")
+    follow_up = pipeline.ask("dan kapan itu terjadi?", [(first.question, first.text)])
+    assert "Demak" in follow_up.query
+    store = pipeline.retriever.index.store
+    assert any("banjir-demak" in src for src in store.article(follow_up.passages[0].article_id).sources)
+
+
+def test_context_fitting_never_exceeds_n_ctx(sample_settings):
+    generator = Generator(sample_settings.with_values({"llm_context": 512}))
+    long_text = " ".join(f"Kalimat nomor {i} membahas harga beras di pasar induk." for i in range(120))
+    hits = [Hit(chunk_id=i, article_id=f"a{i}", title=f"Artikel {i}", published="2026-01-01", text=long_text,
+                start=0, end=len(long_text), score=1.0, dense_score=None, lexical_score=None) for i in range(5)]
+    for max_answer in (64, 256):
+        prompt = build_prompt(generator, "Berapa harga beras?", hits, "id", max_answer)
+        assert prompt.tokens + max_answer <= generator.n_ctx
+        assert len(prompt.sources) == 1  # only the strongest passage, shortened to whole sentences
+        assert prompt.sources[0].hit.text.endswith(".")
+        assert long_text.startswith(prompt.sources[0].hit.text)
