@@ -1,13 +1,17 @@
 """Follow-up questions become standalone retrieval queries.
 
-A follow-up such as "dan kapan itu terjadi?" names nothing to search for. When a question is short
-or points back ("itu", "tersebut", "it", "they"), the previous question is prepended so retrieval
-finds the same story; the question itself is still what the model answers. (The bundled models are
-too small to rewrite questions reliably, so this heuristic is the path they take.)
+A follow-up such as "dan kapan itu terjadi?" names nothing to search for. Two ways to fix that
+(setting ``query_rewriter``): ``heuristic`` (default) — when a question is short or points back
+("itu", "tersebut", "it", "they"), the previous question's words are carried into the query; ``llm`` —
+the model rewrites the question. ``bench/followups.py`` measures both on two-turn cases: the bundled
+270M/135M models rewrite worse than the heuristic, so the heuristic is the default. The question
+itself, not the rewritten query, is what the model answers.
 """
 from __future__ import annotations
 
 import re
+
+from typing import Iterator, Protocol
 
 from rag.language import detect_language
 from rag.lexical import tokenize
@@ -34,3 +38,26 @@ def standalone_query(question: str, history: list[tuple[str, str]]) -> str:
     for asked in [q for q, _ in history] + [question]:
         query = asked if query is None or not is_follow_up(asked) else f"{query} {asked}"
     return query or question
+
+
+REWRITE_PROMPT = (
+    "Rewrite the last question so that it can be understood without the conversation. Keep its language.\n\n"
+    "Conversation:\nQ: Berapa korban banjir di Bekasi?\nQ: kapan itu terjadi?\n"
+    "Standalone question: Kapan banjir di Bekasi terjadi?\n\n"
+    "Conversation:\n{turns}\nStandalone question:"
+)
+
+
+class Completer(Protocol):
+    def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
+               temperature: float | None = None) -> Iterator[str]: ...
+
+
+def rewrite_with_llm(generator: Completer, question: str, history: list[tuple[str, str]]) -> str:
+    """The model's standalone version of a follow-up (the question itself when it needs none)."""
+    if not history or not is_follow_up(question):
+        return question
+    turns = "\n".join(f"Q: {q}" for q, _ in history[-2:]) + f"\nQ: {question}"
+    text = "".join(generator.stream(REWRITE_PROMPT.format(turns=turns), max_tokens=48, stop=["\n"],
+                                    temperature=0.0)).strip()
+    return text or question

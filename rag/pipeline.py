@@ -8,7 +8,7 @@ from typing import Iterator
 
 from rag.answer import REFUSALS, Answer, Event, Retrieved, Timings, Token
 from rag.citations import check_answer
-from rag.conversation import standalone_query
+from rag.conversation import rewrite_with_llm, standalone_query
 from rag.generator import Generator
 from rag.language import detect_language
 from rag.lexical import query_coverage
@@ -39,7 +39,7 @@ class Pipeline:
         if not question:
             raise ValueError("the question is empty")
         language = _answer_language(question)
-        query = standalone_query(question, history or [])
+        query = self.standalone_query(question, history or [])
         hits = self.retriever.search(query)
         timings = Timings(retrieval=time.perf_counter() - started)
         yield Retrieved(hits)
@@ -66,6 +66,12 @@ class Pipeline:
             return
         timings.total = time.perf_counter() - started
         yield answer
+
+    def standalone_query(self, question: str, history: list[tuple[str, str]]) -> str:
+        """The retrieval query for a question in a conversation (see rag.conversation)."""
+        if self.settings.query_rewriter == "llm":
+            return rewrite_with_llm(self.generator, question, history)
+        return standalone_query(question, history)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         """The final :class:`Answer` without streaming."""

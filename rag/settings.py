@@ -38,6 +38,7 @@ class Settings:
     max_answer_tokens: int = 256
     temperature: float = 0.0
     refuse_min_coverage: float = 0.35
+    query_rewriter: str = "heuristic"
     host: str = "127.0.0.1"
     port: int = 7860
 
