@@ -10,8 +10,10 @@ normalisation), gold-contained, share of answers with at least one verified clai
 
     .venv/bin/python bench/reader.py                                   # both models, both sets, n=40
     .venv/bin/python bench/reader.py --models gemma3-270m --sets xquad-en --n 100
+    .venv/bin/python bench/reader.py --spread                          # n evenly spaced questions, not the first n
     .venv/bin/python bench/reader.py --full                            # every answerable question
 
+--threads overrides llm_threads: on 2 cores with another busy process, 1 thread is far faster.
 Every answer is also written to bench/out/reader-<model>-<set>.jsonl for reading.
 """
 from __future__ import annotations
@@ -66,14 +68,17 @@ def gold_passage(article_text: str, answer: str) -> str:
     return article_text
 
 
-def load_set(eval_dir: Path, name: str, n: int | None) -> list[tuple[dict, Hit]]:
-    """The first ``n`` answerable questions of a set, each with its gold passage as a Hit."""
+def load_set(eval_dir: Path, name: str, n: int | None, spread: bool = False) -> list[tuple[dict, Hit]]:
+    """The first ``n`` answerable questions of a set (or ``n`` evenly spaced ones), each with its
+    gold passage as a Hit."""
     folder = eval_dir / name
     articles = {a["id"]: a for a in map(json.loads, (folder / "articles.jsonl").open(encoding="utf-8"))}
+    questions = [q for q in map(json.loads, (folder / "questions.jsonl").open(encoding="utf-8"))
+                 if q["article_id"] is not None and q["answers"]]
+    if n is not None and spread and len(questions) > n:
+        questions = [questions[i * len(questions) // n] for i in range(n)]
     items = []
-    for q in map(json.loads, (folder / "questions.jsonl").open(encoding="utf-8")):
-        if q["article_id"] is None or not q["answers"]:
-            continue
+    for q in questions:
         article = articles[q["article_id"]]
         text = gold_passage(article["text"], q["answers"][0])
         items.append((q, Hit(chunk_id=0, article_id=article["id"], title=article.get("title") or "",
@@ -123,11 +128,12 @@ def main() -> None:
     parser.add_argument("--sets", default="facqa-valid,xquad-en")
     parser.add_argument("--n", type=int, default=40, help="answerable questions per set (first N)")
     parser.add_argument("--full", action="store_true", help="every answerable question")
+    parser.add_argument("--spread", action="store_true", help="N evenly spaced questions instead of the first N")
     parser.add_argument("--threads", type=int, help="llm_threads (default: the setting's default)")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
-    sets = {name: load_set(args.eval_dir, name, None if args.full else args.n) for name in args.sets.split(",")}
+    sets = {name: load_set(args.eval_dir, name, None if args.full else args.n, args.spread) for name in args.sets.split(",")}
     args.out.mkdir(parents=True, exist_ok=True)
     lines = []
     for model in args.models.split(","):

@@ -56,3 +56,14 @@ def test_article_html_is_escaped():
               start=0, end=10, score=1.0, dense_score=0.5, lexical_score=None)
     page = render_hits([hit])
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>t</b>" not in page
+
+
+def test_chat_endpoint_answers_with_highlighted_citation(server):
+    from gradio_client import Client
+
+    messages, box, sources = Client(server, verbose=False).predict(
+        "Berapa harga beras medium sekarang?", [], api_name="/chat")
+    content = messages[-1]["content"]  # Gradio 6 returns a list of typed parts
+    answer = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    assert messages[-1]["role"] == "assistant" and "14.500" in answer and "(#source-1)" in answer
+    assert box == "" and "<mark>" in sources and "Harga Beras Medium" in sources
