@@ -67,6 +67,13 @@ def render_answer(answer: Answer) -> tuple[str, str]:
     return " ".join(lines), render_hits(answer.passages, highlights)
 
 
+def _text(content) -> str:
+    """A chat message's text (Gradio 6 may hand back a list of typed parts)."""
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
 def _escape_markdown(text: str) -> str:
     return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
 
@@ -82,7 +89,7 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
         if not message.strip():
             yield messages, "", "<p>Type a question first.</p>"
             return
-        turns = [(q["content"], a["content"]) for q, a in zip(messages[::2], messages[1::2])]
+        turns = [(_text(q["content"]), _text(a["content"])) for q, a in zip(messages[::2], messages[1::2])]
         messages += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         sources, text = "", ""
         for event in pipeline.answer(message, turns):

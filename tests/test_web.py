@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from rag.retrieval import Hit
-from rag.web import render_hits
+from rag.web import _text, render_hits
 
 
 def free_port() -> int:
@@ -63,7 +63,9 @@ def test_chat_endpoint_answers_with_highlighted_citation(server):
 
     messages, box, sources = Client(server, verbose=False).predict(
         "Berapa harga beras medium sekarang?", [], api_name="/chat")
-    content = messages[-1]["content"]  # Gradio 6 returns a list of typed parts
-    answer = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    answer = _text(messages[-1]["content"])
     assert messages[-1]["role"] == "assistant" and "14.500" in answer and "(#source-1)" in answer
     assert box == "" and "<mark>" in sources and "Harga Beras Medium" in sources
+
+    follow = Client(server, verbose=False).predict("Kenapa harganya naik?", messages, api_name="/chat")
+    assert "Harga Beras Medium" in follow[2]  # the follow-up stays on the first turn's article
