@@ -6,7 +6,8 @@ first gold answer (the whole article when none does). The prompt is the product'
 (rag.prompting.build_prompt), generation is greedy with at most 64 new tokens. The answer, with its
 [n] markers stripped, is scored against the gold answers: exact match and token F1 (SQuAD-style
 normalisation), gold-contained, share of answers with at least one verified claim
-(rag.citations.check_answer), share with a number that is not in the passage, and speed.
+(rag.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
+tok/s = answer tokens per second of answering, prompt processing included).
 
     .venv/bin/python bench/reader.py                                   # both models, both sets, n=40
     .venv/bin/python bench/reader.py --models gemma3-270m --sets xquad-en --n 100
@@ -133,7 +134,8 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
-    sets = {name: load_set(args.eval_dir, name, None if args.full else args.n, args.spread) for name in args.sets.split(",")}
+    n = None if args.full else args.n
+    sets = {name: load_set(args.eval_dir, name, n, args.spread) for name in args.sets.split(",")}
     args.out.mkdir(parents=True, exist_ok=True)
     lines = []
     for model in args.models.split(","):
