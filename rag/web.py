@@ -58,7 +58,7 @@ def render_answer(answer: Answer) -> tuple[str, str]:
             continue
         for citation in sentence.citations:
             highlights.setdefault(citation.number, []).append((citation.start, citation.end))
-        refs = "".join(f" [{n}](#source-{n})" for n in sorted({c.number for c in sentence.citations}))
+        refs = "".join(f" [\\[{n}\\]](#source-{n})" for n in sorted({c.number for c in sentence.citations}))
         text = _escape_markdown(strip_markers(sentence.text).strip())
         if sentence.verified:
             lines.append(f"{text}{refs}")

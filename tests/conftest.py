@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,37 @@ def sample_settings(tmp_path_factory, embedder) -> Settings:
     report = build_index(corpus, settings, embedder)
     assert not report.problems, report.problems
     return settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(sample_settings, tmp_path_factory):
+    """The app (`python app.py`) serving the sample index on a free loopback port."""
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("server") / "app.log", "w+")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(sample_settings.index_dir),
+         "--articles-dir", str(sample_settings.articles_dir)],
+        stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        log.seek(0)
+        pytest.fail(f"app did not start: {log.read()[-2000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()

@@ -1,47 +1,8 @@
 """The web UI served on loopback by `python app.py`, queried with gradio_client."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
-import pytest
-
-from conftest import ROOT
 from rag.retrieval import Hit
 from rag.web import _text, render_hits
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(sample_settings):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(sample_settings.index_dir),
-         "--articles-dir", str(sample_settings.articles_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail(f"app did not start: {process.stdout.read()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def test_search_page_answers_over_http(server):
