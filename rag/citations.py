@@ -295,24 +295,35 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
 
 
 def check_answer(answer: str, sources: list[Source], language: str,
-                 embedder=None) -> list[AnswerSentence]:
-    """Split ``answer`` into sentences, then cite and verify each one against ``sources``."""
+                 embedder=None, question: str = "") -> list[AnswerSentence]:
+    """Split ``answer`` into sentences, then cite and verify each one against ``sources``.
+
+    A terse sentence ("85.", "Rp 14.500 per kilogram.") is checked together with ``question``: the
+    number must stand in a source sentence about what was asked, not just anywhere in the passage.
+    """
     spans = split_answer(answer)
     texts = [answer[s:e] for s, e in spans]
+    claims, terse = [], []
+    for text in texts:
+        plain = strip_markers(text)
+        short = len([t for t in _stems(plain, language) if not t[0].isdigit()]) < MIN_CONTENT_TOKENS
+        terse.append(short and bool(question) and bool(_NUMBER.search(plain)))
+        claims.append(f"{question} {plain}" if terse[-1] else text)
     candidates = _candidates(sources, language)
-    cosines = _cosines(texts, candidates, embedder)
+    singles = [c for c in candidates if not c.pair]  # a terse answer's number must sit in the sentence
+    cosines = _cosines(claims, candidates, embedder)
     results = []
-    for i, ((start, end), text) in enumerate(zip(spans, texts)):
+    for i, ((start, end), text, claim) in enumerate(zip(spans, texts, claims)):
         item = AnswerSentence(text, start, end, parse_markers(text))
         plain = strip_markers(text)
         content = [t for t in _stems(plain, language) if not t[0].isdigit()]
         if len(content) < MIN_CONTENT_TOKENS and not _NUMBER.search(plain):
             item.problems = [NO_CONTENT]
-        elif not (ranked := _rank(text, candidates, language,
-                                  None if cosines is None else cosines[i])):
+        elif not (ranked := _rank(claim, singles if terse[i] else candidates, language,
+                                  None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]
         else:
-            chosen, item.verified, item.problems = _choose(text, ranked, item.markers, language)
+            chosen, item.verified, item.problems = _choose(claim, ranked, item.markers, language)
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
         results.append(item)

@@ -179,7 +179,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     for name in Settings.names():
-        print(f"{name} = {getattr(settings, name)}")
+        value = getattr(settings, name)
+        print(f"{name} = {'(set, hidden)' if name == 'auth' and value else value}")
     return 0
 
 

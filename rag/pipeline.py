@@ -60,12 +60,21 @@ class Pipeline:
             yield Token(piece)
         answer.text = "".join(pieces).strip()
         embedder = self.retriever.embedder if self.retriever.embedder_knows(language) else None
-        answer.sentences = check_answer(answer.text, prompt.sources, language, embedder)
+        answer.sentences = check_answer(answer.text, prompt.sources, language, embedder, question)
         if not any(sentence.verified for sentence in answer.sentences):
             yield self._refuse(answer, "no sentence of the generated answer is supported by the articles", started)
             return
         timings.total = time.perf_counter() - started
         yield answer
+
+    def update_settings(self, values: dict) -> Settings:
+        """Apply changed settings from now on (a different model is loaded on its next use)."""
+        new = self.settings.with_values(values)
+        model_keys = ("llm_model", "llm_context", "llm_threads", "llm_extra_bufts")
+        if any(getattr(new, key) != getattr(self.settings, key) for key in model_keys):
+            self.generator = Generator(new)
+        self.settings = self.retriever.settings = self.generator.settings = new
+        return new
 
     def standalone_query(self, question: str, history: list[tuple[str, str]]) -> str:
         """The retrieval query for a question in a conversation (see rag.conversation)."""

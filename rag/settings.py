@@ -41,6 +41,7 @@ class Settings:
     query_rewriter: str = "heuristic"
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: str = ""  # "user:password" to require a login for the web UI
 
     @property
     def index_path(self) -> Path:

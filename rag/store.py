@@ -128,6 +128,10 @@ class Store:
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return int(articles), int(chunks)
 
+    def chunk_counts(self) -> list[tuple[str, int]]:
+        """(article id, number of chunks) for every article with chunks."""
+        return list(self._db.execute("SELECT article_id, COUNT(*) FROM chunks GROUP BY article_id"))
+
     def max_chunk_id(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(id), -1) FROM chunks").fetchone()[0])
 

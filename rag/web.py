@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import html
 import logging
+from pathlib import Path
 from typing import Iterator
 
 from rag.answer import Answer, Retrieved, Token
 from rag.citations import strip_markers
 from rag.indexer import build_index
+from rag.library import add_files, index_status, indexed_articles, remove_article
+from rag.models import BUNDLED_LLMS
 from rag.pipeline import Pipeline
 from rag.retrieval import Hit
 from rag.settings import Settings
@@ -131,7 +134,81 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
             results = gr.HTML(elem_id="results")
             gr.Button("Search").click(search, query, results, api_name="search")
             query.submit(search, query, results)
+        with gr.Tab("Library"):
+            status = gr.JSON(label="Index status", value=lambda: index_status(pipeline.settings))
+            with gr.Row():
+                uploads = gr.File(label="Add articles (.txt .md .html .htm .jsonl .pdf)", file_count="multiple",
+                                  elem_id="upload")
+                with gr.Column():
+                    add = gr.Button("Add and index", variant="primary", elem_id="add")
+                    rebuild = gr.Button("Rebuild from folder", elem_id="rebuild")
+                    report = gr.Markdown(elem_id="report")
+            table_filter = gr.Textbox(label="Filter articles", elem_id="filter")
+            table = gr.Dataframe(value=lambda: _table(pipeline.settings, ""), interactive=False, elem_id="articles")
+            with gr.Row():
+                remove_id = gr.Textbox(label="Article id to remove", elem_id="remove-id")
+                remove = gr.Button("Remove article", variant="stop", elem_id="remove")
+            add.click(lambda files, progress=gr.Progress(track_tqdm=True): _add(files, pipeline.settings),
+                      uploads, [report, status, table], api_name="add_articles")
+            rebuild.click(lambda progress=gr.Progress(track_tqdm=True): _rebuild(pipeline.settings, []),
+                          None, [report, status, table], api_name="rebuild")
+            remove.click(lambda article_id: _remove(article_id, pipeline.settings), remove_id,
+                         [report, status, table], api_name="remove_article")
+            table_filter.change(lambda text: _table(pipeline.settings, text), table_filter, table)
+        with gr.Tab("Settings"):
+            top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages per answer (top_k)")
+            model = gr.Dropdown(choices=list(BUNDLED_LLMS), value=settings.llm_model, allow_custom_value=True,
+                                label="GGUF model (bundled name or path of a .gguf file)")
+            temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05, label="Temperature")
+            max_tokens = gr.Slider(32, 1024, value=settings.max_answer_tokens, step=32, label="Max answer tokens")
+            applied = gr.Markdown()
+            gr.Button("Apply", elem_id="apply").click(
+                lambda k, m, t, n: _apply(pipeline, {"top_k": int(k), "llm_model": m, "temperature": t,
+                                                     "max_answer_tokens": int(n)}),
+                [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
     return app
+
+
+def _table(settings: Settings, text: str) -> list[list]:
+    rows = indexed_articles(settings)
+    words = text.lower().split()
+    rows = [r for r in rows if all(w in " ".join(map(str, r.values())).lower() for w in words)]
+    return [[r["title"], r["date"], r["language"], r["sources"], r["chunks"], r["id"]] for r in rows] or [[""] * 6]
+
+
+def _rebuild(settings: Settings, notes: list[str]) -> tuple[str, dict, list[list]]:
+    """Index the articles folder; questions keep using the old version until the switch."""
+    report = build_index(settings.articles_dir, settings)
+    lines = notes + [f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+                     f"unchanged {report.unchanged}; {report.chunks_embedded} chunks embedded"]
+    lines += [f"skipped {html.escape(str(p))}" for p in report.problems]
+    return "\n\n".join(lines), index_status(settings), _table(settings, "")
+
+
+def _add(files: list | None, settings: Settings) -> tuple[str, dict, list[list]]:
+    paths = [Path(getattr(f, "name", f)) for f in files or []]
+    if not paths:
+        return "Choose files first.", index_status(settings), _table(settings, "")
+    saved, rejected = add_files(paths, settings)
+    notes = [f"saved {html.escape(name)}" for name in saved] + [f"rejected {html.escape(r)}" for r in rejected]
+    return _rebuild(settings, notes)
+
+
+def _remove(article_id: str, settings: Settings) -> tuple[str, dict, list[list]]:
+    try:
+        sources = remove_article(article_id.strip(), settings)
+    except KeyError as exc:
+        return html.escape(str(exc.args[0])), index_status(settings), _table(settings, "")
+    return _rebuild(settings, [f"removed {html.escape(', '.join(sources))}"])
+
+
+def _apply(pipeline: Pipeline, values: dict) -> str:
+    try:
+        new = pipeline.update_settings(values)
+    except ValueError as exc:
+        return f"Not applied: {html.escape(str(exc))}"
+    return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_model)}, temperature={new.temperature}, " \
+           f"max answer tokens={new.max_answer_tokens}"
 
 
 def launch(settings: Settings) -> None:
@@ -141,5 +218,9 @@ def launch(settings: Settings) -> None:
         logger.warning("skipped %s", problem)
     if settings.host not in {"127.0.0.1", "localhost", "::1"}:
         logger.warning("serving on %s: reachable from other machines", settings.host)
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    if settings.host not in {"127.0.0.1", "localhost", "::1"} and not auth:
+        logger.warning("no password set: set RAG_AUTH=user:password when serving beyond loopback")
     build_app(settings).queue(default_concurrency_limit=1).launch(
-        server_name=settings.host, server_port=settings.port)
+        server_name=settings.host, server_port=settings.port, auth=auth,
+        max_file_size=f"{settings.max_file_mb:g}mb")

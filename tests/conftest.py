@@ -1,6 +1,7 @@
 """Shared fixtures: the real bundled embedder (loaded once) and a built index of the sample corpus."""
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -67,29 +69,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_app(articles_dir: Path, index_dir: Path, log_path: Path) -> Iterator[str]:
+    """`python app.py` on a free loopback port over the given folders; yields its URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    with open(log_path, "w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(index_dir),
+             "--articles-dir", str(articles_dir)], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                log.seek(0)
+                pytest.fail(f"app did not start: {log.read()[-2000:]}")
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def server(sample_settings, tmp_path_factory):
-    """The app (`python app.py`) serving the sample index on a free loopback port."""
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("server") / "app.log", "w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(sample_settings.index_dir),
-         "--articles-dir", str(sample_settings.articles_dir)],
-        stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        log.seek(0)
-        pytest.fail(f"app did not start: {log.read()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    """The app serving the (read-only) sample index."""
+    log = tmp_path_factory.mktemp("server") / "app.log"
+    with running_app(sample_settings.articles_dir, sample_settings.index_dir, log) as url:
+        yield url

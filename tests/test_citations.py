@@ -311,3 +311,14 @@ def test_two_word_claims_need_both_words():
     assert verify("Banjir merendam wilayah.", support, "id")[0]
     assert verify("Banjir disebabkan luapan.", support, "id") == (
         False, ["only 50% of content words found in source"])
+
+
+def test_terse_number_answer_must_sit_in_the_sentence_about_the_question():
+    ARTICLES["zoo"] = ("Riverside Zoo opens\n\nThe zoo welcomed 2,400 visitors on its opening day. "
+                       "Its director said the zoo houses 85 species.")
+    sources = [make_source(1, "zoo")]
+    question = "How many visitors did the zoo welcome on its opening day?"
+    (right,) = check_answer("2,400.", sources, "en", question=question)
+    assert right.verified and "2,400 visitors" in right.citations[0].quote
+    (wrong,) = check_answer("85.", sources, "en", question=question)  # in the passage, but not the answer
+    assert not wrong.verified

@@ -1,0 +1,112 @@
+"""The article library: uploads, removal, status — from Python, over HTTP, and in the browser."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import SAMPLE_ARTICLES, make_settings, running_app
+from rag.indexer import build_index
+from rag.library import add_files, index_status, indexed_articles, remove_article, safe_name
+
+ZOO = ("Riverside Zoo Opens Its Doors\n\nThe new Riverside Zoo in Port Linwood opened on June 3, 2026. "
+       "The zoo welcomed 2,400 visitors on its opening day. Its director, Ms. Clara Odum, said the zoo "
+       "houses 85 species.\n")
+
+
+@pytest.fixture
+def library(tmp_path, embedder):
+    corpus = tmp_path / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, corpus)
+    settings = make_settings(tmp_path, articles_dir=corpus)
+    build_index(corpus, settings, embedder)
+    return settings
+
+
+def test_safe_names_stay_inside_the_folder():
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("/abs/path/berita.md") == "berita.md"
+    assert safe_name("..\\..\\win.txt") == "win.txt"
+    assert safe_name("\u202egnp.txt") == "gnp.txt"  # control/format characters dropped
+    assert safe_name("...") == "upload"
+
+
+def test_add_files_saves_under_uploads_and_rejects_bad_ones(library, tmp_path):
+    good = tmp_path / "zoo.txt"
+    good.write_text(ZOO)
+    bad = tmp_path / "notes.docx"
+    bad.write_bytes(b"PK")
+    saved, rejected = add_files([good, good, bad], library)
+    assert saved == ["uploads/zoo.txt", "uploads/zoo-1.txt"]
+    assert rejected and "notes.docx: unsupported file type" in rejected[0]
+    assert (library.articles_dir / "uploads/zoo.txt").read_text() == ZOO
+
+
+def test_remove_article_deletes_its_file_or_jsonl_line(library, embedder):
+    rows = {row["sources"]: row["id"] for row in indexed_articles(library)}
+    remove_article(rows["harga-beras-2026-02-12.txt"], library)
+    jsonl_id = next(i for s, i in rows.items() if s.startswith("kiriman.jsonl#"))
+    remove_article(jsonl_id, library)
+    assert not (library.articles_dir / "harga-beras-2026-02-12.txt").exists()
+    assert not (library.articles_dir / "kiriman.jsonl").exists()  # its only line removed: the file goes
+    report = build_index(library.articles_dir, library, embedder)
+    assert len(report.removed) == 2 and index_status(library)["articles"] == 8
+    with pytest.raises(KeyError):
+        remove_article("no-such-id", library)
+
+
+def test_remove_one_line_of_a_jsonl_file_keeps_the_others(library, embedder):
+    lines = [json.dumps({"id": f"n{i}", "title": f"Berita {i}", "text": f"Isi berita nomor {i} tentang pasar."})
+             for i in range(3)]
+    (library.articles_dir / "lain.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build_index(library.articles_dir, library, embedder)
+    remove_article("n1", library)
+    remaining = [json.loads(line)["id"] for line in (library.articles_dir / "lain.jsonl").read_text().splitlines()]
+    assert remaining == ["n0", "n2"]
+    assert build_index(library.articles_dir, library, embedder).removed == ["n1"]
+
+
+@pytest.fixture
+def library_app(library, tmp_path):
+    with running_app(library.articles_dir, library.index_dir, tmp_path / "app.log") as url:
+        yield url
+
+
+def test_upload_endpoint_reports_counts(library_app, tmp_path):
+    from gradio_client import Client, handle_file
+
+    path = tmp_path / "riverside-zoo.txt"
+    path.write_text(ZOO)
+    client = Client(library_app, verbose=False)
+    report, status, table = client.predict([handle_file(str(path))], api_name="/add_articles")
+    assert "saved uploads/riverside-zoo.txt" in report and "added 1, changed 0, removed 0, unchanged 10" in report
+    assert status["articles"] == 11
+    bad = tmp_path / "evil.exe"
+    bad.write_bytes(b"MZ")
+    report, _, _ = client.predict([handle_file(str(bad))], api_name="/add_articles")
+    assert "rejected evil.exe: unsupported file type" in report
+
+
+def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
+    from test_browser import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "riverside-zoo.txt"
+    path.write_text(ZOO)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(library_app)
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#upload input[type=file]").set_input_files(str(path))
+        page.locator("#add").click()
+        page.get_by_text("added 1,").wait_for(timeout=180_000)
+        page.get_by_role("tab", name="Chat").click()
+        page.locator("#question textarea").fill("How many species does the Riverside Zoo house?")
+        page.locator("#ask").click()
+        page.locator("#sources mark").first.wait_for(timeout=120_000)
+        assert "Riverside Zoo" in page.locator("#sources").inner_text()
+        assert "85" in page.locator("#sources mark").first.inner_text()
+        assert "85" in page.locator("#chat .message").last.inner_text()
+        browser.close()
