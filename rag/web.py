@@ -126,8 +126,12 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     panel = gr.HTML(elem_id="sources")
-            send.click(chat, [question, chatbot], [chatbot, question, panel], api_name="chat")
-            question.submit(chat, [question, chatbot], [chatbot, question, panel])
+            # One generation at a time (both triggers share a queue; waiting users see their place);
+            # library work has its own queue, so questions are answered while a rebuild runs.
+            send.click(chat, [question, chatbot], [chatbot, question, panel], api_name="chat",
+                       concurrency_id="llm", concurrency_limit=1)
+            question.submit(chat, [question, chatbot], [chatbot, question, panel], concurrency_id="llm",
+                            concurrency_limit=1)
             clear.click(lambda: ([], "", ""), None, [chatbot, question, panel])
         with gr.Tab("Search passages"):
             query = gr.Textbox(label="Search", elem_id="search-box")
@@ -148,12 +152,12 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
             with gr.Row():
                 remove_id = gr.Textbox(label="Article id to remove", elem_id="remove-id")
                 remove = gr.Button("Remove article", variant="stop", elem_id="remove")
-            add.click(lambda files, progress=gr.Progress(track_tqdm=True): _add(files, pipeline.settings),
-                      uploads, [report, status, table], api_name="add_articles")
-            rebuild.click(lambda progress=gr.Progress(track_tqdm=True): _rebuild(pipeline.settings, []),
-                          None, [report, status, table], api_name="rebuild")
-            remove.click(lambda article_id: _remove(article_id, pipeline.settings), remove_id,
-                         [report, status, table], api_name="remove_article")
+            add.click(lambda files, progress=gr.Progress(track_tqdm=True): _add(files, pipeline),
+                      uploads, [report, status, table], api_name="add_articles", concurrency_id="library")
+            rebuild.click(lambda progress=gr.Progress(track_tqdm=True): _rebuild(pipeline, []),
+                          None, [report, status, table], api_name="rebuild", concurrency_id="library")
+            remove.click(lambda article_id: _remove(article_id, pipeline), remove_id,
+                         [report, status, table], api_name="remove_article", concurrency_id="library")
             table_filter.change(lambda text: _table(pipeline.settings, text), table_filter, table)
         with gr.Tab("Settings"):
             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages per answer (top_k)")
@@ -176,30 +180,33 @@ def _table(settings: Settings, text: str) -> list[list]:
     return [[r["title"], r["date"], r["language"], r["sources"], r["chunks"], r["id"]] for r in rows] or [[""] * 6]
 
 
-def _rebuild(settings: Settings, notes: list[str]) -> tuple[str, dict, list[list]]:
+def _rebuild(pipeline: Pipeline, notes: list[str]) -> tuple[str, dict, list[list]]:
     """Index the articles folder; questions keep using the old version until the switch."""
-    report = build_index(settings.articles_dir, settings)
+    settings = pipeline.settings
+    report = build_index(settings.articles_dir, settings, pipeline.retriever.embedder)
     lines = notes + [f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
                      f"unchanged {report.unchanged}; {report.chunks_embedded} chunks embedded"]
     lines += [f"skipped {html.escape(str(p))}" for p in report.problems]
     return "\n\n".join(lines), index_status(settings), _table(settings, "")
 
 
-def _add(files: list | None, settings: Settings) -> tuple[str, dict, list[list]]:
+def _add(files: list | None, pipeline: Pipeline) -> tuple[str, dict, list[list]]:
+    settings = pipeline.settings
     paths = [Path(getattr(f, "name", f)) for f in files or []]
     if not paths:
         return "Choose files first.", index_status(settings), _table(settings, "")
     saved, rejected = add_files(paths, settings)
     notes = [f"saved {html.escape(name)}" for name in saved] + [f"rejected {html.escape(r)}" for r in rejected]
-    return _rebuild(settings, notes)
+    return _rebuild(pipeline, notes)
 
 
-def _remove(article_id: str, settings: Settings) -> tuple[str, dict, list[list]]:
+def _remove(article_id: str, pipeline: Pipeline) -> tuple[str, dict, list[list]]:
+    settings = pipeline.settings
     try:
         sources = remove_article(article_id.strip(), settings)
     except KeyError as exc:
         return html.escape(str(exc.args[0])), index_status(settings), _table(settings, "")
-    return _rebuild(settings, [f"removed {html.escape(', '.join(sources))}"])
+    return _rebuild(pipeline, [f"removed {html.escape(', '.join(sources))}"])
 
 
 def _apply(pipeline: Pipeline, values: dict) -> str:
