@@ -110,3 +110,26 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         assert "85" in page.locator("#sources mark").first.inner_text()
         assert "85" in page.locator("#chat .message").last.inner_text()
         browser.close()
+
+
+def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(library_app, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(library_app, verbose=False)
+    applied = client.predict(1, "gemma3-270m", 0.0, 64, api_name="/apply_settings")
+    assert "top_k=1" in applied
+    _, _, sources = client.predict("Berapa harga beras medium sekarang?", [], api_name="/chat")
+    assert sources.count('class="source"') == 1
+
+    # A rebuild with a few hundred new articles takes a while; a question asked meanwhile is answered
+    # from the current index before the rebuild ends.
+    bulk = tmp_path / "arsip.jsonl"
+    bulk.write_text("\n".join(json.dumps({"id": f"arsip-{i}", "title": f"Arsip {i}",
+                                          "text": " ".join(f"Catatan arsip {i} kalimat {j} tentang kota." for j in range(40))})
+                              for i in range(300)), encoding="utf-8")
+    rebuild = client.submit([handle_file(str(bulk))], api_name="/add_articles")
+    messages, _, _ = client.predict("How many homes will the Dunmore Valley solar farm power?", [], api_name="/chat")
+    assert not rebuild.done(), "the question waited for the rebuild"
+    assert "34,000" in str(messages[-1]["content"])
+    report, status, _ = rebuild.result(timeout=600)
+    assert "added 300" in report and status["articles"] == 310
