@@ -95,15 +95,20 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
         turns = [(_text(q["content"]), _text(a["content"])) for q, a in zip(messages[::2], messages[1::2])]
         messages += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         sources, text = "", ""
-        for event in pipeline.answer(message, turns):
-            if isinstance(event, Retrieved):
-                sources = render_hits(event.passages)
-            elif isinstance(event, Token):
-                text += event.text
-                messages[-1] = {"role": "assistant", "content": _escape_markdown(text)}
-            elif isinstance(event, Answer):
-                content, sources = render_answer(event)
-                messages[-1] = {"role": "assistant", "content": content}
+        try:
+            for event in pipeline.answer(message, turns):
+                if isinstance(event, Retrieved):
+                    sources = render_hits(event.passages)
+                elif isinstance(event, Token):
+                    text += event.text
+                    messages[-1] = {"role": "assistant", "content": _escape_markdown(text)}
+                elif isinstance(event, Answer):
+                    content, sources = render_answer(event)
+                    messages[-1] = {"role": "assistant", "content": content}
+                yield messages, "", sources
+        except (ValueError, OSError) as exc:  # bad question, index missing, model missing: say so
+            logger.warning("question failed: %s", exc)
+            messages[-1] = {"role": "assistant", "content": f"⚠️ {_escape_markdown(str(exc))}"}
             yield messages, "", sources
 
     def search(question: str) -> str:
