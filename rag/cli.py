@@ -149,24 +149,18 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.index import Index
-    from rag.manifest import signature_id
+    from rag.library import index_status
 
-    index = Index.open(settings.index_path)
-    try:
-        articles, chunks = index.store.counts()
-        manifest = index.manifest
-        print(f"index:      {index.folder}")
-        print(f"articles:   {articles}")
-        print(f"chunks:     {chunks}")
-        print(f"built:      {manifest.built_at}")
-        print(f"embedder:   {manifest.signature['embed_model']} (dimension {manifest.dimension})")
-        print(f"LLM:        {settings.llm_model}")
-        print(f"signature:  {signature_id(manifest.signature)}")
-        for key, value in manifest.signature.items():
-            print(f"  {key}: {value}")
-    finally:
-        index.close()
+    status = index_status(settings)
+    print(f"index:      {status['version']}")
+    print(f"articles:   {status['articles']}")
+    print(f"chunks:     {status['chunks']}")
+    print(f"built:      {status['built_at']}")
+    print(f"embedder:   {status['embed_model']} (dimension {status['dimension']})")
+    print(f"LLM:        {status['llm_model']}")
+    print(f"signature:  {status['signature']}")
+    for key, value in status["built_with"].items():
+        print(f"  {key}: {value}")
     return 0
 
 

@@ -49,3 +49,9 @@ class Index:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -13,29 +13,23 @@ from rag.settings import Settings
 
 def indexed_articles(settings: Settings) -> list[dict]:
     """One row per indexed article: id, title, date, language, sources, chunk count."""
-    index = Index.open(settings.index_path)
-    try:
+    with Index.open(settings.index_path) as index:
         counts = dict(index.store.chunk_counts())
         return [{"id": a.id, "title": a.title, "date": a.published or "", "language": a.language,
                  "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0)}
                 for a in index.store.articles()]
-    finally:
-        index.close()
 
 
 def index_status(settings: Settings) -> dict:
     """Counts, models, signature and build time of the live index version."""
     from rag.manifest import signature_id
 
-    index = Index.open(settings.index_path)
-    try:
+    with Index.open(settings.index_path) as index:
         articles, chunks = index.store.counts()
-        return {"articles": articles, "chunks": chunks, "built_at": index.manifest.built_at,
-                "embed_model": index.manifest.signature["embed_model"], "dimension": index.manifest.dimension,
-                "llm_model": settings.llm_model, "signature": signature_id(index.manifest.signature),
-                "version": index.folder.name}
-    finally:
-        index.close()
+        return {"version": str(index.folder), "articles": articles, "chunks": chunks,
+                "built_at": index.manifest.built_at, "embed_model": index.manifest.signature["embed_model"],
+                "dimension": index.manifest.dimension, "llm_model": settings.llm_model,
+                "signature": signature_id(index.manifest.signature), "built_with": index.manifest.signature}
 
 
 def safe_name(name: str) -> str:
@@ -79,11 +73,8 @@ def remove_article(article_id: str, settings: Settings) -> list[str]:
 
     Returns the sources removed; the next index build drops the article from the index.
     """
-    index = Index.open(settings.index_path)
-    try:
+    with Index.open(settings.index_path) as index:
         article = index.store.article(article_id)
-    finally:
-        index.close()
     if article is None:
         raise KeyError(f"no indexed article with id {article_id!r}")
     root = settings.articles_dir.resolve()
