@@ -24,11 +24,10 @@ import json
 import re
 import statistics
 import time
-import unicodedata
-from collections import Counter
 from pathlib import Path
 
 from rag.citations import check_answer, strip_markers
+from rag.evaluation import contains, exact_match, token_f1
 from rag.generator import Generator
 from rag.language import detect_language
 from rag.prompting import build_prompt
@@ -39,21 +38,6 @@ HERE = Path(__file__).resolve().parent
 EVAL_DIR = HERE.parent.parent / "shared" / "eval"
 MAX_NEW_TOKENS = 64
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def normalize(text: str) -> str:
-    """SQuAD-style: lower case, no punctuation, no articles a/an/the, single spaces."""
-    text = "".join(c for c in text.lower() if not unicodedata.category(c).startswith("P"))
-    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
-
-
-def token_f1(answer: str, gold: str) -> float:
-    pred, ref = normalize(answer).split(), normalize(gold).split()
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not common:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
 
 
 def numbers(text: str) -> set[str]:
@@ -98,16 +82,15 @@ def answer_one(generator: Generator, settings: Settings, question: dict, hit: Hi
     raw = "".join(generator.stream(prompt.text, stop=prompt.stop, max_tokens=MAX_NEW_TOKENS, temperature=0.0))
     seconds = time.perf_counter() - started
     answer = strip_markers(raw)
-    norm, golds = normalize(answer), [normalize(g) for g in question["answers"]]
     sentences = check_answer(raw, prompt.sources, language)
     passage = prompt.sources[0].hit.text if prompt.sources else ""
     return {
         "id": question["id"], "question": question["question"], "answers": question["answers"],
         "language": language, "raw": raw, "prompt_tokens": prompt.tokens,
         "new_tokens": generator.count_tokens(raw) if raw else 0, "seconds": seconds,
-        "em": float(any(norm == g for g in golds)),
-        "f1": max(token_f1(answer, g) for g in question["answers"]),
-        "contains": float(any(g and g in norm for g in golds)),
+        "em": exact_match(answer, question["answers"]),
+        "f1": token_f1(answer, question["answers"]),
+        "contains": contains(answer, question["answers"]),
         "verified": float(any(s.is_claim and s.verified for s in sentences)),
         "invented_number": float(bool(numbers(answer) - numbers(passage))),
     }

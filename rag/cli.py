@@ -71,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.set_defaults(handler=_cmd_ask)
 
+    evaluate = commands.add_parser(
+        "eval", parents=[settings_flags], help="measure retrieval (and answers) on a question set",
+        description="Index ARTICLES (JSONL: id, title, text) and score QUESTIONS (JSONL: id, question, answers, "
+                    "article_id or null): recall@k and MRR@10 per leg and fused; with --answers also exact "
+                    "match, token F1, refusals, citation precision and latency.")
+    evaluate.add_argument("--articles", type=Path, required=True)
+    evaluate.add_argument("--questions", type=Path, required=True)
+    evaluate.add_argument("--k", default="1,5,20", help="cut-offs for recall (default 1,5,20)")
+    evaluate.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--report", type=Path, help="write the full report as JSON")
+    evaluate.set_defaults(handler=_cmd_eval)
+
     info = commands.add_parser("info", parents=[settings_flags], help="what is indexed and how it was built")
     info.set_defaults(handler=_cmd_info)
 
@@ -145,6 +158,30 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                   f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
     t = answer.timings
     print(f"(retrieval {t.retrieval:.2f}s, first token {t.first_token or 0:.2f}s, total {t.total:.2f}s)")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from rag.evaluation import evaluate
+
+    ks = tuple(int(k) for k in args.k.split(","))
+    report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit)
+    questions = report["questions"]
+    print(f"{questions['total']} questions ({questions['answerable']} answerable), "
+          f"{report['articles']['indexed']} articles indexed, {len(report['articles']['skipped'])} skipped")
+    print("| leg | " + " | ".join(f"R@{k}" for k in ks) + " | MRR@10 |")
+    print("|---|" + "---|" * (len(ks) + 1))
+    for leg, metrics in report["retrieval"].items():
+        print(f"| {leg} | " + " | ".join(f"{metrics[f'recall@{k}']:.3f}" for k in ks) + f" | {metrics['mrr@10']:.3f} |")
+    for name, value in report.get("answers", {}).items():
+        print(f"{name}: {'-' if value is None else f'{value:.3f}'}")
+    for name, value in {**report["latency"], **report.get("latency_answers", {})}.items():
+        print(f"latency {name}: " + ", ".join(f"{k} {v:.3f}s" for k, v in value.items()))
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"report: {args.report}")
     return 0
 
 

@@ -1,0 +1,191 @@
+"""`rag eval`: retrieval and answer quality on an articles.jsonl + questions.jsonl pair.
+
+The format is the one of ../shared/eval (see README "Evaluating"): articles ``{"id", "title", "text"}``,
+questions ``{"id", "question", "answers": [...], "article_id": str | null}`` (null = unanswerable).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import statistics
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.fusion import weighted_fusion
+from rag.indexer import build_index
+from rag.language import detect_language
+from rag.retrieval import Retriever
+from rag.settings import Settings
+
+logger = logging.getLogger(__name__)
+LEGS = ("dense", "lexical", "fused")
+
+
+@dataclass
+class EvalQuestion:
+    id: str
+    question: str
+    answers: list[str]
+    article_id: str | None
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read questions.jsonl; every malformed line is reported as ``file:line: reason`` (ValueError)."""
+    questions, errors = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            if not isinstance(obj.get("question"), str) or not obj["question"].strip():
+                raise ValueError("missing or empty 'question'")
+            answers = obj.get("answers", [])
+            if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+                raise ValueError("'answers' must be a list of strings")
+            article = obj.get("article_id")
+            if article is not None and not isinstance(article, str):
+                raise ValueError("'article_id' must be a string or null")
+            questions.append(EvalQuestion(str(obj.get("id", number)), obj["question"], answers, article))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            errors.append(f"{path.name}:{number}: {exc}")
+    if errors:
+        raise ValueError("malformed questions:\n" + "\n".join(errors))
+    return questions
+
+
+def normalize(text: str) -> str:
+    """SQuAD-style: lower case, no punctuation, no articles a/an/the, single spaces."""
+    text = "".join(c for c in text.lower() if not unicodedata.category(c).startswith("P"))
+    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
+
+
+def exact_match(answer: str, golds: list[str]) -> float:
+    return float(any(normalize(answer) == normalize(g) for g in golds))
+
+
+def token_f1(answer: str, golds: list[str]) -> float:
+    best = 0.0
+    for gold in golds:
+        pred, ref = normalize(answer).split(), normalize(gold).split()
+        common = sum((Counter(pred) & Counter(ref)).values())
+        if common:
+            precision, recall = common / len(pred), common / len(ref)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def contains(answer: str, golds: list[str]) -> float:
+    return float(any(normalize(g) and normalize(g) in normalize(answer) for g in golds))
+
+
+def ranking_metrics(ranks: list[int | None], ks: tuple[int, ...]) -> dict[str, float]:
+    """recall@k for each k and MRR@10 from the 1-based rank of the gold article (None = not found)."""
+    n = len(ranks) or 1
+    metrics = {f"recall@{k}": sum(r is not None and r <= k for r in ranks) / n for k in ks}
+    metrics["mrr@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    return metrics
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": statistics.median(ordered), "p95": pick(0.95), "max": ordered[-1]}
+
+
+def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
+             answers: bool = False, limit: int | None = None) -> dict:
+    """Index ``articles`` (reused when built before with the same signature) and score the questions."""
+    questions = load_questions(questions_path)[:limit]
+    digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
+    settings = settings.with_values({"index_name": f"eval-{digest}"})
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
+        shutil.copy(articles, Path(corpus) / "articles.jsonl")
+        report = build_index(Path(corpus), settings)
+    retriever = Retriever(settings)
+    store = retriever.index.store
+    alias = {s.split("#", 1)[1]: a.id for a in store.articles() for s in a.sources if "#" in s}
+    depth = max(max(ks), 10)
+    ranks: dict[str, list[int | None]] = {leg: [] for leg in LEGS}
+    retrieval_seconds = []
+    answerable = [q for q in questions if q.article_id is not None]
+    for q in tqdm(answerable, desc="retrieval", unit="question"):
+        started = time.perf_counter()
+        language = detect_language(q.question)
+        n = max(settings.candidates, depth)
+        dense = dict(retriever.index.vectors.search(retriever.embedder.encode_query(q.question), n))
+        lexical = dict(retriever.index.lexical.search(q.question, language, n))
+        fused = weighted_fusion(dense, lexical, retriever.dense_weight(language))
+        retrieval_seconds.append(time.perf_counter() - started)
+        gold = alias.get(q.article_id, q.article_id)
+        for leg, scores in zip(LEGS, (dense, lexical, fused)):
+            ranks[leg].append(_article_rank(scores, gold, store))
+    result = {
+        "articles": {"indexed": len(report.added) + report.unchanged + len(report.changed),
+                     "skipped": [str(p) for p in report.problems]},
+        "questions": {"total": len(questions), "answerable": len(answerable),
+                      "unanswerable": len(questions) - len(answerable)},
+        "retrieval": {leg: ranking_metrics(ranks[leg], ks) for leg in LEGS},
+        "latency": {"retrieval": percentiles(retrieval_seconds)},
+    }
+    if answers:
+        result.update(_answer_metrics(questions, settings, retriever))
+    return result
+
+
+def _article_rank(scores: dict[int, float], gold: str, store) -> int | None:
+    order = sorted(scores, key=lambda cid: (-scores[cid], cid))
+    chunks = store.chunks(order)
+    seen: list[str] = []
+    for cid in order:
+        article = chunks[cid].article_id
+        if article not in seen:
+            seen.append(article)
+            if article == gold:
+                return len(seen)
+    return None
+
+
+def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(settings, retriever)
+    store = retriever.index.store
+    em, f1, found, refused_answerable, refused_unanswerable, cited_right, unsupported = ([] for _ in range(7))
+    first_token, total = [], []
+    for q in tqdm(questions, desc="answers", unit="question"):
+        answer = pipeline.ask(q.question)
+        total.append(answer.timings.total)
+        if answer.timings.first_token is not None:
+            first_token.append(answer.timings.first_token)
+        if q.article_id is None:
+            refused_unanswerable.append(float(answer.refusal is not None))
+            continue
+        refused_answerable.append(float(answer.refusal is not None))
+        text = "" if answer.refusal else answer.text
+        em.append(exact_match(text, q.answers))
+        f1.append(token_f1(text, q.answers))
+        found.append(contains(text, q.answers))
+        if not answer.refusal:
+            unsupported.append(float(bool(answer.unsupported)))
+            for sentence in answer.sentences:
+                for citation in sentence.citations:
+                    sources = store.article(citation.article_id).sources
+                    cited_right.append(float(any(s.endswith(f"#{q.article_id}") for s in sources)))
+    mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
+    return {"answers": {
+        "exact_match": mean(em), "token_f1": mean(f1), "gold_contained": mean(found),
+        "refusal_accuracy": mean(refused_unanswerable), "false_refusal_rate": mean(refused_answerable),
+        "citation_precision": mean(cited_right), "answers_with_unsupported_sentence": mean(unsupported)},
+        "latency_answers": {"first_token": percentiles(first_token), "total": percentiles(total)}}

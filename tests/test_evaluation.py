@@ -1,0 +1,67 @@
+"""`rag eval` on a tiny hand-made question set: values computed by hand."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import make_settings
+from rag.evaluation import contains, evaluate, exact_match, load_questions, ranking_metrics, token_f1
+
+ARTICLES = [
+    {"id": "a1", "title": "Gempa Cianjur", "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},
+    {"id": "a2", "title": "Panen Kopi Gayo", "text": "Petani kopi Gayo di Takengon memanen 30 ton biji kopi arabika."},
+    {"id": "a3", "title": "New Bridge", "text": "The suspension bridge over the Kapuas river is 1,400 metres long."},
+]
+QUESTIONS = [
+    {"id": "q1", "question": "Berapa rumah rusak akibat gempa Cianjur?", "answers": ["1.200 rumah"], "article_id": "a1"},
+    {"id": "q2", "question": "Berapa ton kopi arabika dipanen petani Gayo?", "answers": ["30 ton"], "article_id": "a2"},
+    {"id": "q3", "question": "How long is the Kapuas suspension bridge?", "answers": ["1,400 metres"], "article_id": "a3"},
+    {"id": "q4", "question": "Siapa pemenang Piala Dunia?", "answers": [], "article_id": None},
+]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_metrics_by_hand():
+    assert ranking_metrics([1, 3, None, 12], (1, 5, 20)) == pytest.approx(
+        {"recall@1": 0.25, "recall@5": 0.5, "recall@20": 0.75, "mrr@10": (1 + 1 / 3) / 4})
+    assert exact_match("Rp 14.500.", ["Rp 14.500"]) == 1.0
+    assert exact_match("The 30 tons", ["30 tons"]) == 1.0
+    assert token_f1("harga Rp 14.500 per kg", ["Rp 14.500 per kilogram"]) == pytest.approx(2 / 3)
+    assert contains("sekitar 30 ton kopi", ["30 ton"]) == 1.0 and contains("tidak tahu", ["30 ton"]) == 0.0
+
+
+def test_eval_recall_on_a_tiny_set(tmp_path, embedder):
+    articles = write_jsonl(tmp_path / "articles.jsonl", ARTICLES)
+    with articles.open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "a4", "title": "no text"}\n')  # line 4: reported, not fatal
+    questions = write_jsonl(tmp_path / "questions.jsonl", QUESTIONS)
+    report = evaluate(articles, questions, make_settings(tmp_path), ks=(1, 5))
+    assert report["articles"]["indexed"] == 3
+    assert report["articles"]["skipped"] == ["articles.jsonl:4: missing or empty 'text'"]
+    assert report["questions"] == {"total": 4, "answerable": 3, "unanswerable": 1}
+    assert report["retrieval"]["lexical"] == {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0}
+    assert report["retrieval"]["fused"] == {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0}
+    assert report["retrieval"]["dense"]["recall@5"] == 1.0  # three articles: all within 5
+    assert set(report["latency"]["retrieval"]) == {"p50", "p95", "max"}
+
+
+def test_malformed_lines_are_reported_with_line_numbers(tmp_path):
+    path = tmp_path / "questions.jsonl"
+    path.write_text('{"id": "q1", "question": "Apa?", "answers": [], "article_id": null}\n{not json\n'
+                    '{"id": "q3", "answers": []}\n', encoding="utf-8")
+    with pytest.raises(ValueError) as error:
+        load_questions(path)
+    assert "questions.jsonl:2:" in str(error.value) and "questions.jsonl:3: missing or empty 'question'" in str(error.value)
+    articles = write_jsonl(tmp_path / "articles.jsonl", ARTICLES)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--articles", str(articles), "--questions",
+                             str(path), "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, env=env)
+    assert result.returncode == 2 and "questions.jsonl:2:" in result.stderr
