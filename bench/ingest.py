@@ -1,0 +1,92 @@
+"""Ingest speed: a full build against raw SentenceTransformer.encode, and the cost of one changed article.
+
+    python bench/ingest.py [--articles 1000] [--runs 1]      (--full: 3 runs)
+
+A synthetic corpus of news-like Indonesian articles is written to a temp folder. Per run, in one process:
+(1) a full `build_index` (read, chunk, embed, FAISS, SQLite, BM25, publish), (2) raw
+`SentenceTransformer.encode` of exactly the texts the build embedded, (3) one article edited and the index
+rebuilt incrementally. Reported: chunks/s of both, their ratio (target >= 0.8), the incremental/full time
+ratio (target <= 1/50), and the process's peak RSS. Medians over the runs.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rag.chunking import chunk_article, embedding_input
+from rag.embedding import Embedder
+from rag.indexer import build_index
+from rag.readers import read_markdown
+from rag.settings import Settings
+
+WORDS = ("pemerintah daerah warga banjir harga beras pasar kereta jalur stasiun gunung status pengungsi "
+         "petani panen kopi nelayan laut karang festival sekolah rumah sakit jalan tol bandara pelabuhan").split()
+
+
+def write_corpus(folder: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    for i in range(count):
+        sentences = [f"{' '.join(rng.choices(WORDS, k=12)).capitalize()} sebanyak {rng.randint(2, 9000):,} "
+                     f"orang pada {rng.randint(1, 28)} Januari 2026." for _ in range(rng.randint(4, 9))]
+        (folder / f"berita-{i:05d}.md").write_text(
+            f"---\ntitle: Berita nomor {i}\ndate: 2026-01-{1 + i % 28:02d}\n---\n" + " ".join(sentences) + "\n",
+            encoding="utf-8")
+
+
+def one_run(corpus: Path, index_dir: Path, embedder: Embedder) -> dict:
+    settings = Settings.load({"index_dir": index_dir}, env={})
+    started = time.perf_counter()
+    report = build_index(corpus, settings, embedder)
+    full = time.perf_counter() - started
+    texts = []
+    for path in sorted(corpus.glob("*.md")):
+        article = read_markdown(path, corpus)[0][0]
+        texts += [embedding_input(article, c) for c in chunk_article(article, target_chars=settings.chunk_chars,
+                                                                   overlap_sentences=settings.chunk_overlap)]
+    started = time.perf_counter()
+    embedder.model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+    raw = time.perf_counter() - started
+    victim = corpus / "berita-00000.md"
+    victim.write_text(victim.read_text(encoding="utf-8") + "Kalimat tambahan yang baru.\n", encoding="utf-8")
+    started = time.perf_counter()
+    incremental_report = build_index(corpus, settings, embedder)
+    incremental = time.perf_counter() - started
+    assert len(incremental_report.changed) == 1 and report.chunks_embedded == len(texts)
+    return {"chunks": len(texts), "full_s": full, "raw_s": raw, "incremental_s": incremental}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--full", action="store_true", help="3 runs")
+    args = parser.parse_args()
+    embedder = Embedder(Settings().embed_model)
+    embedder.encode(["pemanasan"])  # load the model outside the timings
+    runs = []
+    for run in range(3 if args.full else args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp, "articles")
+            corpus.mkdir()
+            write_corpus(corpus, args.articles, seed=run)
+            runs.append(one_run(corpus, Path(tmp, "index"), embedder))
+    median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    build_rate, raw_rate = median["chunks"] / median["full_s"], median["chunks"] / median["raw_s"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.articles} articles, {median['chunks']:.0f} chunks, {len(runs)} run(s), medians\n")
+    print("| measure | value | target |\n|---|---|---|")
+    print(f"| full build | {median['full_s']:.1f} s ({build_rate:.1f} chunks/s) | |")
+    print(f"| raw SentenceTransformer.encode, same texts | {median['raw_s']:.1f} s ({raw_rate:.1f} chunks/s) | |")
+    print(f"| build / raw throughput | {build_rate / raw_rate:.2f} | >= 0.8 |")
+    print(f"| 1 changed article, incremental rebuild | {median['incremental_s']:.2f} s | |")
+    print(f"| incremental / full | 1/{median['full_s'] / median['incremental_s']:.0f} | <= 1/50 |")
+    print(f"| peak RSS of the process | {peak_mb:.0f} MB | |")
+
+
+if __name__ == "__main__":
+    main()
