@@ -31,7 +31,6 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
     overrides = {name: getattr(args, name) for name in Settings.names() if hasattr(args, name)}
     try:
         settings = Settings.load(overrides)

@@ -19,6 +19,16 @@ STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
+def _bm25s():
+    try:
+        import bm25s
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("bm25s is not installed: pip install bm25s") from exc
+    # bm25s sets its own logger to DEBUG on import and logs every index build; keep it quiet.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 @lru_cache(maxsize=None)
 def _stemmer(language: str):
     try:
@@ -76,8 +86,7 @@ class LexicalIndex:
         ids = np.asarray(chunk_ids, dtype=np.int64)
         if not texts:
             return cls(None, ids)
-        import bm25s
-
+        bm25s = _bm25s()
         corpus = [tokenize(text, lang) or ["<empty>"] for text, lang in zip(texts, languages)]
         retriever = bm25s.BM25()
         retriever.index(corpus, show_progress=False)
@@ -105,8 +114,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         chunk_ids = np.load(folder / "chunk_ids.npy")
         if json.loads((folder / "lexical.json").read_text())["empty"]:
             return cls(None, chunk_ids)
