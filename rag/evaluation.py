@@ -19,9 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.fusion import weighted_fusion
 from rag.indexer import build_index
-from rag.language import detect_language
 from rag.retrieval import Retriever
 from rag.settings import Settings
 
@@ -122,11 +120,7 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
     answerable = [q for q in questions if q.article_id is not None]
     for q in tqdm(answerable, desc="retrieval", unit="question"):
         started = time.perf_counter()
-        language = detect_language(q.question)
-        n = max(settings.candidates, depth)
-        dense = dict(retriever.index.vectors.search(retriever.embedder.encode_query(q.question), n))
-        lexical = dict(retriever.index.lexical.search(q.question, language, n))
-        fused = weighted_fusion(dense, lexical, retriever.dense_weight(language))
+        dense, lexical, fused = retriever.leg_scores(q.question, max(settings.candidates, depth))
         retrieval_seconds.append(time.perf_counter() - started)
         gold = alias.get(q.article_id, q.article_id)
         for leg, scores in zip(LEGS, (dense, lexical, fused)):

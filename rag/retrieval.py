@@ -58,17 +58,20 @@ class Retriever:
         """How much the dense leg counts for a query in ``language``."""
         return self.settings.dense_weight if self.embedder_knows(language) else self.settings.dense_weight_foreign
 
+    def leg_scores(self, query: str, n: int) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+        """Chunk id -> score for the dense leg's and the lexical leg's top ``n``, and their fusion."""
+        index = self.index
+        language = detect_language(query)
+        dense = dict(index.vectors.search(self.embedder.encode_query(query), n))
+        lexical = dict(index.lexical.search(query, language, n))
+        return dense, lexical, weighted_fusion(dense, lexical, self.dense_weight(language))
+
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first."""
         k = k or self.settings.top_k
-        index = self.index
-        language = detect_language(query)
-        n = max(self.settings.candidates, k)
-        dense = dict(index.vectors.search(self.embedder.encode_query(query), n))
-        lexical = dict(index.lexical.search(query, language, n))
-        fused = weighted_fusion(dense, lexical, self.dense_weight(language))
+        dense, lexical, fused = self.leg_scores(query, max(self.settings.candidates, k))
         best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
-        chunks = index.store.chunks(best)
+        chunks = self.index.store.chunks(best)
         return [
             Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published,
                 text=c.text, start=c.start, end=c.end, score=fused[cid],
