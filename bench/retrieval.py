@@ -11,7 +11,6 @@ configured weighted fusion, a sweep of dense weights, and a few experimental var
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 import bm25s
 
 from rag.embedding import Embedder
+from rag.evaluation import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
 from rag.fusion import rrf_fusion, weighted_fusion
 from rag.indexer import build_index
 from rag.language import STOPWORDS, detect_language
@@ -75,42 +75,19 @@ def per_article(scores: Ranking, chunk_article: dict[int, str]) -> Ranking:
     return best
 
 
-# --- metrics -------------------------------------------------------------------------------------
-def article_rank(scores: Ranking, gold: str, to_article) -> int | None:
-    """1-based rank of ``gold`` among the distinct articles of ``scores`` (best first), or None."""
-    seen: list[str] = []
-    for key in sorted(scores, key=lambda k: (-scores[k], k)):
-        aid = to_article(key)
-        if aid not in seen:
-            seen.append(aid)
-            if aid == gold:
-                return len(seen)
-    return None
-
-
-def metrics(ranks: list[int | None]) -> dict[str, float]:
-    n = len(ranks) or 1
-    out = {f"R@{k}": sum(r is not None and r <= k for r in ranks) / n for k in KS}
-    out["MRR@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
-    return out
-
-
-def table(rows: dict[str, list[int | None]]) -> str:
-    lines = ["| method | R@1 | R@5 | R@20 | MRR@10 | n |", "|---|---|---|---|---|---|"]
+# --- metrics (rag.evaluation's, so `rag eval` and this script agree) ------------------------------
+def table(rows: dict[str, list[int | None]], answers: dict[str, list[int | None]]) -> str:
+    """Article-level recall / MRR per method, and answer@5 (a top-5 passage contains a gold answer)."""
+    lines = ["| method | R@1 | R@5 | R@20 | MRR@10 | answer@5 | n |", "|---|---|---|---|---|---|---|"]
     for method, ranks in rows.items():
-        m = metrics(ranks)
-        lines.append(f"| {method} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@20']:.3f} "
-                     f"| {m['MRR@10']:.3f} | {len(ranks)} |")
+        m = ranking_metrics(ranks, KS)
+        hit = ranking_metrics(answers[method], (5,), "answer", mrr=False)["answer@5"] if method in answers else None
+        lines.append(f"| {method} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['recall@20']:.3f} "
+                     f"| {m['mrr@10']:.3f} | {'-' if hit is None else f'{hit:.3f}'} | {len(ranks)} |")
     return "\n".join(lines)
 
 
 # --- one eval set --------------------------------------------------------------------------------
-def load_questions(path: Path, limit: int | None) -> list[dict]:
-    questions = [q for line in path.open(encoding="utf-8") if line.strip()
-                 for q in [json.loads(line)] if q.get("article_id") is not None]
-    return questions[:limit] if limit else questions
-
-
 def build(name: str, eval_dir: Path, out_dir: Path, embedder: Embedder) -> Settings:
     """Index only the set's articles.jsonl (never questions.jsonl) into out_dir/index-<name>."""
     settings = Settings.load({"index_dir": out_dir, "index_name": f"index-{name}"})
@@ -124,8 +101,8 @@ def build(name: str, eval_dir: Path, out_dir: Path, embedder: Embedder) -> Setti
     return settings
 
 
-def run_set(name: str, args, embedder: Embedder) -> tuple[dict, list[str], dict]:
-    """Ranks of the gold article per method, query languages, and timings for one set."""
+def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str], dict]:
+    """Ranks of the gold article and of the first answering passage per method, query languages, timings."""
     start = time.perf_counter()
     settings = build(name, args.eval_dir, args.out, embedder)
     built = time.perf_counter()
@@ -133,7 +110,8 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, list[str], dict]
     index, n = retriever.index, settings.candidates
     chunks = list(index.store.all_chunks())
     chunk_article = {c.id: c.article_id for c in chunks}
-    alias = {s.split("#", 1)[1]: a.id for a in index.store.articles() for s in a.sources if "#" in s}
+    text_of = {c.id: c.text for c in chunks}
+    alias = gold_aliases(index.store)
     corpus = [tokenize(c.text, c.language) or ["<empty>"] for c in chunks]
     variants = {}
     for k1, b in BM25_VARIANTS:
@@ -141,30 +119,31 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, list[str], dict]
         bm25.index(corpus, show_progress=False)
         variants[f"k1={k1} b={b}"] = LexicalIndex(bm25, [c.id for c in chunks])
 
-    questions = load_questions(args.eval_dir / name / "questions.jsonl", None if args.full else QUICK_LIMIT)
+    questions = [q for q in load_questions(args.eval_dir / name / "questions.jsonl") if q.article_id is not None]
+    questions = questions if args.full else questions[:QUICK_LIMIT]
     ranks: dict[str, list[int | None]] = defaultdict(list)
+    answers: dict[str, list[int | None]] = defaultdict(list)
     languages: list[str] = []
     legs_seconds = 0.0
     for q in questions:
         t0 = time.perf_counter()
-        text, lang = q["question"], detect_language(q["question"])
-        dense = dict(index.vectors.search(embedder.encode_query(text), n))
-        lexical = dict(index.lexical.search(text, lang, n))
+        text, lang = q.question, detect_language(q.question)
+        dense, lexical, fused = retriever.leg_scores(text, n)
         legs_seconds += time.perf_counter() - t0
-        gold, w = alias.get(q["article_id"], q["article_id"]), retriever.dense_weight(lang)
+        gold, w = alias.get(q.article_id, q.article_id), retriever.dense_weight(lang)
         languages.append(lang)
-        by_chunk = lambda scores: article_rank(scores, gold, chunk_article.__getitem__)  # noqa: E731
-        ranks["dense"].append(by_chunk(dense))
-        ranks["lexical"].append(by_chunk(lexical))
-        ranks["rrf"].append(by_chunk(rrf_fusion(dense, lexical)))
-        ranks["weighted (default)"].append(by_chunk(weighted_fusion(dense, lexical, w)))
+        by_chunk = lambda scores: article_rank(scores, gold, chunk_article)  # noqa: E731
+        for method, scores in {"dense": dense, "lexical": lexical, "rrf": rrf_fusion(dense, lexical),
+                               "weighted (default)": fused}.items():
+            ranks[method].append(by_chunk(scores))
+            answers[method].append(answer_rank(scores, q.answers, text_of, 5))
         for sw in args.weights:
             ranks[f"w={sw:.1f}"].append(by_chunk(weighted_fusion(dense, lexical, sw)))
         # Variants, all at the default weight for the query language.
         ranks["x zscore (default w)"].append(by_chunk(zscore_fusion(dense, lexical, w)))
         art = lambda scores: per_article(scores, chunk_article)  # noqa: E731
         ranks["x article-level (default w)"].append(
-            article_rank(weighted_fusion(art(dense), art(lexical), w), gold, lambda a: a))
+            article_rank(weighted_fusion(art(dense), art(lexical), w), gold, {a: a for a in chunk_article.values()}))
         both = dict(index.lexical.search(text, "und", n))  # query stemmed as id + en
         ranks["x lexical, query id+en stems"].append(by_chunk(both))
         ranks["x query id+en stems (default w)"].append(by_chunk(weighted_fusion(dense, both, w)))
@@ -178,14 +157,14 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, list[str], dict]
     total = time.perf_counter() - start
     timing = {"build_s": built - start, "legs_s": legs_seconds, "total_s": total,
               "questions": len(questions), "qps": len(questions) / legs_seconds if legs_seconds else 0.0}
-    return ranks, languages, timing
+    return ranks, answers, languages, timing
 
 
 def best_weight(per_weight: dict[float, list[int | None]]) -> str:
     """Weights with the top R@5 (ties listed; the one with best MRR@10 first)."""
-    scored = {w: metrics(r) for w, r in per_weight.items()}
-    top = max(m["R@5"] for m in scored.values())
-    tied = sorted((w for w, m in scored.items() if m["R@5"] == top), key=lambda w: -scored[w]["MRR@10"])
+    scored = {w: ranking_metrics(r, KS) for w, r in per_weight.items()}
+    top = max(m["recall@5"] for m in scored.values())
+    tied = sorted((w for w, m in scored.items() if m["recall@5"] == top), key=lambda w: -scored[w]["mrr@10"])
     return f"{', '.join(f'{w:.1f}' for w in tied)} (R@5 {top:.3f})"
 
 
@@ -214,9 +193,9 @@ def main() -> None:
     by_language: dict[str, dict[float, list]] = defaultdict(lambda: defaultdict(list))
     summary = []
     for name in sets:
-        ranks, languages, timing = run_set(name, args, embedder)
+        ranks, answers, languages, timing = run_set(name, args, embedder)
         counts = ", ".join(f"{lang} {languages.count(lang)}" for lang in sorted(set(languages)))
-        print(f"\n### {name} (query languages: {counts})\n\n{table(ranks)}\n")
+        print(f"\n### {name} (query languages: {counts})\n\n{table(ranks, answers)}\n")
         print(f"timing: build {timing['build_s']:.1f}s, legs {timing['legs_s']:.1f}s for "
               f"{timing['questions']} questions ({timing['qps']:.1f} q/s), total {timing['total_s']:.1f}s\n")
         per_weight = {w: ranks[f"w={w:.1f}"] for w in args.weights}
@@ -226,16 +205,16 @@ def main() -> None:
             print(f"  {lang} queries: {best_weight(picked)}")
             for w in args.weights:
                 by_language[lang][w].extend(picked[w])
-        legs = max(metrics(ranks["dense"])["R@5"], metrics(ranks["lexical"])["R@5"])
-        fused = metrics(ranks["weighted (default)"])["R@5"]
+        legs = max(ranking_metrics(ranks[leg], KS)["recall@5"] for leg in ("dense", "lexical"))
+        fused = ranking_metrics(ranks["weighted (default)"], KS)["recall@5"]
         summary.append((name, fused, legs))
 
     print("\n## Summary\n")
     for lang, per_weight in sorted(by_language.items()):
         print(f"best dense weight for {lang} queries (all sets): {best_weight(per_weight)}")
-        sweep = {w: metrics(r) for w, r in per_weight.items()}
+        sweep = {w: ranking_metrics(r, KS) for w, r in per_weight.items()}
         print("  R@5/MRR@10 by weight: " + "  ".join(
-            f"{w:.1f}: {m['R@5']:.3f}/{m['MRR@10']:.3f}" for w, m in sweep.items()))
+            f"{w:.1f}: {m['recall@5']:.3f}/{m['mrr@10']:.3f}" for w, m in sweep.items()))
     for name, fused, legs in summary:
         print(f"{name}: fused default R@5 {fused:.3f} {'>=' if fused >= legs else '<'} best single leg {legs:.3f}")
     print(f"fused default >= best single leg on R@5 for every set: {all(f >= l for _, f, l in summary)}")

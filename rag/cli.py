@@ -170,10 +170,11 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = report["questions"]
     print(f"{questions['total']} questions ({questions['answerable']} answerable), "
           f"{report['articles']['indexed']} articles indexed, {len(report['articles']['skipped'])} skipped")
-    print("| leg | " + " | ".join(f"R@{k}" for k in ks) + " | MRR@10 |")
-    print("|---|" + "---|" * (len(ks) + 1))
+    columns = [f"recall@{k}" for k in ks] + ["mrr@10"] + [f"answer@{k}" for k in ks]
+    print("| leg | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
     for leg, metrics in report["retrieval"].items():
-        print(f"| {leg} | " + " | ".join(f"{metrics[f'recall@{k}']:.3f}" for k in ks) + f" | {metrics['mrr@10']:.3f} |")
+        print(f"| {leg} | " + " | ".join(f"{metrics[c]:.3f}" for c in columns) + " |")
     for name, value in report.get("answers", {}).items():
         print(f"{name}: {'-' if value is None else f'{value:.3f}'}")
     for name, value in {**report["latency"], **report.get("latency_answers", {})}.items():

@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from tqdm import tqdm
 
@@ -86,12 +87,47 @@ def contains(answer: str, golds: list[str]) -> float:
     return float(any(normalize(g) and normalize(g) in normalize(answer) for g in golds))
 
 
-def ranking_metrics(ranks: list[int | None], ks: tuple[int, ...]) -> dict[str, float]:
-    """recall@k for each k and MRR@10 from the 1-based rank of the gold article (None = not found)."""
+def ranking_metrics(ranks: list[int | None], ks: tuple[int, ...], name: str = "recall",
+                    mrr: bool = True) -> dict[str, float]:
+    """``name@k`` (share of ranks <= k) for each k, and MRR@10, from 1-based ranks (None = not found)."""
     n = len(ranks) or 1
-    metrics = {f"recall@{k}": sum(r is not None and r <= k for r in ranks) / n for k in ks}
-    metrics["mrr@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    metrics = {f"{name}@{k}": sum(r is not None and r <= k for r in ranks) / n for k in ks}
+    if mrr:
+        metrics["mrr@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
     return metrics
+
+
+def gold_aliases(store) -> dict[str, str]:
+    """JSONL article id -> indexed article id (duplicates are indexed once, under one of their ids)."""
+    return {source.split("#", 1)[1]: article.id for article in store.articles()
+            for source in article.sources if "#" in source}
+
+
+def best_first(scores: dict[int, float]) -> list[int]:
+    """Chunk ids by descending score (ties by id, so rankings are reproducible)."""
+    return sorted(scores, key=lambda cid: (-scores[cid], cid))
+
+
+def article_rank(scores: dict[int, float], gold: str, article_of: Mapping[int, str]) -> int | None:
+    """1-based rank of ``gold`` among the distinct articles of the ranked chunks, or None."""
+    seen: list[str] = []
+    for cid in best_first(scores):
+        article = article_of[cid]
+        if article not in seen:
+            seen.append(article)
+            if article == gold:
+                return len(seen)
+    return None
+
+
+def answer_rank(scores: dict[int, float], answers: list[str], text_of: Mapping[int, str],
+                depth: int) -> int | None:
+    """1-based rank of the first of the top ``depth`` passages that contains a gold answer (DPR's
+    top-k accuracy), or None. Unlike :func:`article_rank` it credits any passage that answers."""
+    for rank, cid in enumerate(best_first(scores)[:depth], 1):
+        if contains(text_of[cid], answers):
+            return rank
+    return None
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -112,43 +148,35 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
         shutil.copy(articles, Path(corpus) / "articles.jsonl")
         report = build_index(Path(corpus), settings)
     retriever = Retriever(settings)
-    store = retriever.index.store
-    alias = {s.split("#", 1)[1]: a.id for a in store.articles() for s in a.sources if "#" in s}
+    chunks = list(retriever.index.store.all_chunks())
+    article_of = {c.id: c.article_id for c in chunks}
+    text_of = {c.id: c.text for c in chunks}
+    alias = gold_aliases(retriever.index.store)
     depth = max(max(ks), 10)
     ranks: dict[str, list[int | None]] = {leg: [] for leg in LEGS}
+    answer_ranks: dict[str, list[int | None]] = {leg: [] for leg in LEGS}
     retrieval_seconds = []
     answerable = [q for q in questions if q.article_id is not None]
     for q in tqdm(answerable, desc="retrieval", unit="question"):
         started = time.perf_counter()
-        dense, lexical, fused = retriever.leg_scores(q.question, max(settings.candidates, depth))
+        legs = retriever.leg_scores(q.question, max(settings.candidates, depth))
         retrieval_seconds.append(time.perf_counter() - started)
         gold = alias.get(q.article_id, q.article_id)
-        for leg, scores in zip(LEGS, (dense, lexical, fused)):
-            ranks[leg].append(_article_rank(scores, gold, store))
+        for leg, scores in zip(LEGS, legs):
+            ranks[leg].append(article_rank(scores, gold, article_of))
+            answer_ranks[leg].append(answer_rank(scores, q.answers, text_of, max(ks)))
     result = {
         "articles": {"indexed": len(report.added) + report.unchanged + len(report.changed),
                      "skipped": [str(p) for p in report.problems]},
         "questions": {"total": len(questions), "answerable": len(answerable),
                       "unanswerable": len(questions) - len(answerable)},
-        "retrieval": {leg: ranking_metrics(ranks[leg], ks) for leg in LEGS},
+        "retrieval": {leg: {**ranking_metrics(ranks[leg], ks),
+                            **ranking_metrics(answer_ranks[leg], ks, "answer", mrr=False)} for leg in LEGS},
         "latency": {"retrieval": percentiles(retrieval_seconds)},
     }
     if answers:
         result.update(_answer_metrics(questions, settings, retriever))
     return result
-
-
-def _article_rank(scores: dict[int, float], gold: str, store) -> int | None:
-    order = sorted(scores, key=lambda cid: (-scores[cid], cid))
-    chunks = store.chunks(order)
-    seen: list[str] = []
-    for cid in order:
-        article = chunks[cid].article_id
-        if article not in seen:
-            seen.append(article)
-            if article == gold:
-                return len(seen)
-    return None
 
 
 def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from conftest import make_settings
-from rag.evaluation import contains, evaluate, exact_match, load_questions, ranking_metrics, token_f1
+from rag.evaluation import (answer_rank, article_rank, contains, evaluate, exact_match, load_questions,
+                            ranking_metrics, token_f1)
 
 ARTICLES = [
     {"id": "a1", "title": "Gempa Cianjur", "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},
@@ -36,6 +37,17 @@ def test_metrics_by_hand():
     assert exact_match("The 30 tons", ["30 tons"]) == 1.0
     assert token_f1("harga Rp 14.500 per kg", ["Rp 14.500 per kilogram"]) == pytest.approx(2 / 3)
     assert contains("sekitar 30 ton kopi", ["30 ton"]) == 1.0 and contains("tidak tahu", ["30 ton"]) == 0.0
+    assert ranking_metrics([2, None], (1, 5), "answer", mrr=False) == {"answer@1": 0.0, "answer@5": 0.5}
+
+
+def test_answer_rank_credits_any_passage_with_the_answer():
+    scores = {10: 0.9, 11: 0.8, 12: 0.7}
+    article_of = {10: "x", 11: "gold", 12: "y"}
+    text_of = {10: "Harga beras naik.", 11: "Gempa di Cianjur.", 12: "Sebanyak 1.200 rumah rusak."}
+    assert article_rank(scores, "gold", article_of) == 2
+    assert answer_rank(scores, ["1.200 rumah"], text_of, depth=5) == 3
+    assert answer_rank(scores, ["1.200 rumah"], text_of, depth=2) is None
+    assert answer_rank(scores, [], text_of, depth=5) is None
 
 
 def test_eval_recall_on_a_tiny_set(tmp_path, embedder):
@@ -47,8 +59,8 @@ def test_eval_recall_on_a_tiny_set(tmp_path, embedder):
     assert report["articles"]["indexed"] == 3
     assert report["articles"]["skipped"] == ["articles.jsonl:4: missing or empty 'text'"]
     assert report["questions"] == {"total": 4, "answerable": 3, "unanswerable": 1}
-    assert report["retrieval"]["lexical"] == {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0}
-    assert report["retrieval"]["fused"] == {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0}
+    perfect = {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0, "answer@1": 1.0, "answer@5": 1.0}
+    assert report["retrieval"]["lexical"] == perfect and report["retrieval"]["fused"] == perfect
     assert report["retrieval"]["dense"]["recall@5"] == 1.0  # three articles: all within 5
     assert set(report["latency"]["retrieval"]) == {"p50", "p95", "max"}
 
