@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,8 +26,9 @@ from rag.manifest import Manifest, index_signature, signature_changes
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Article, Chunk, Problem
-from rag.vectors import VectorIndex
-from rag.versions import MANIFEST, build_lock, current_version, new_build_folder, publish, remove_stale
+from rag.vectors import VectorIndex, check_layout_settings, wanted_layout
+from rag.versions import (MANIFEST, build_lock, current_version, discard_build, new_build_folder, publish,
+                          remove_stale, storage_error)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     chunks_embedded: int = 0
     full_rebuild_reason: str | None = None
+    vector_index_change: str | None = None  # e.g. "exact -> ivf(lists=316, nprobe=32)"
     version: Path | None = None
 
     @property
@@ -72,38 +75,66 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
     """Bring the index at ``settings.index_path`` in line with ``folder``; see the module docstring.
 
     The new version is built beside the live one and switched to atomically, so a build killed at
-    any moment leaves the previous version intact.
+    any moment leaves the previous version intact. A full disk or a read-only index folder raises
+    :class:`rag.versions.IndexWriteError` naming the folder and the cause.
     """
+    check_layout_settings(settings.vector_index, settings.ivf_nprobe)
     loaded = load_folder(folder, max_bytes=int(settings.max_file_mb * 1_000_000))
     report = BuildReport(problems=loaded.problems)
     entries = _dedupe(loaded.articles, report)
     embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
-    signature = index_signature(settings)
     index_path = settings.index_path
-    with build_lock(index_path):
-        remove_stale(index_path)
-        live = current_version(index_path)
-        old = _open_compatible(live, signature, report)
-        building = new_build_folder(index_path)
+    try:
+        with build_lock(index_path):
+            remove_stale(index_path)
+            _build(index_path, entries, embedder, settings, report)
+            remove_stale(index_path)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # RuntimeError: FAISS write errors
+        clear = storage_error(exc, index_path)
+        if clear is None:
+            raise
+        raise clear from exc
+    return report
+
+
+def _build(index_path: Path, entries: list[_Entry], embedder: Embedder, settings: Settings,
+           report: BuildReport) -> None:
+    """Write the new version beside the live one and switch to it (nothing when up to date).
+
+    A build that fails removes its folder; one that is killed leaves it to the next build's cleanup.
+    """
+    signature = index_signature(settings)
+    live = current_version(index_path)
+    old = _open_compatible(live, signature, report)
+    building = new_build_folder(index_path)
+    try:
         logger.info("stage: copy")
+        vectors = old.vectors if old else None
         if old:
-            store, vectors = old.store.copy_to(building / STORE_FILE), old.vectors
-            old.close()
+            try:
+                store = old.store.copy_to(building / STORE_FILE)
+            finally:
+                old.close()
         else:
-            store, vectors = Store(building / STORE_FILE), None
+            store = Store(building / STORE_FILE)
         try:
-            vectors = _apply(entries, store, vectors, embedder, settings, report, loaded.problems)
-            if live and not report.modified and not report.full_rebuild_reason:
-                logger.info("index is up to date")
-                shutil.rmtree(building)
-                return report
-            _finish(building, store, vectors, signature)
+            vectors = _apply(entries, store, vectors, embedder, settings, report, report.problems)
+            vectors = _fit_layout(vectors, settings, report)
+            up_to_date = (live is not None and not report.modified and not report.full_rebuild_reason
+                          and not report.vector_index_change)
+            if not up_to_date:
+                _finish(building, store, vectors, signature)
         finally:
             store.close()
+        if up_to_date:
+            logger.info("index is up to date")
+            shutil.rmtree(building)
+            return
         logger.info("stage: publish")
         report.version = publish(index_path, building)
-        remove_stale(index_path)
-    return report
+    except BaseException:
+        discard_build(index_path, building)
+        raise
 
 
 def _open_compatible(live: Path | None, signature: dict, report: BuildReport) -> Index | None:
@@ -188,6 +219,17 @@ def _apply(entries: list[_Entry], store: Store, vectors: VectorIndex | None, emb
     return vectors or VectorIndex.empty(embedder.dimension)
 
 
+def _fit_layout(vectors: VectorIndex, settings: Settings, report: BuildReport) -> VectorIndex:
+    """``vectors`` in the layout the ``vector_index`` settings ask for at this size (re-encoded if needed)."""
+    layout = wanted_layout(settings.vector_index, len(vectors), settings.approx_min_chunks, settings.ivf_nprobe)
+    before = vectors.layout.describe()
+    vectors = vectors.with_layout(layout)
+    if vectors.layout.describe() != before:
+        report.vector_index_change = f"{before} -> {vectors.layout.describe()}"
+        logger.warning("vector index: %s", report.vector_index_change)
+    return vectors
+
+
 def _remove(store: Store, vectors: VectorIndex | None, article_id: str) -> None:
     ids = store.remove_article(article_id)
     if vectors is not None:
@@ -215,4 +257,5 @@ def _finish(building: Path, store: Store, vectors: VectorIndex, signature: dict)
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         articles={a.id: a.content_hash for a in store.articles()},
         chunks=len(chunks),
+        vector_index=vectors.layout.describe(),
     ).save(building / MANIFEST)

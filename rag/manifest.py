@@ -23,6 +23,8 @@ class Manifest:
     built_at: str
     articles: dict[str, str] = field(default_factory=dict)  # article id -> content hash
     chunks: int = 0
+    vector_index: str = "exact"  # the FAISS layout (rag.vectors.Layout.describe); not in the signature:
+    # a change of the vector_index settings re-encodes the stored vectors, nothing is re-embedded
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False), encoding="utf-8")

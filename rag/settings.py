@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,10 +28,13 @@ class Settings:
     max_file_mb: float = 20.0
     top_k: int = 5
     candidates: int = 50
+    vector_index: str = "auto"  # "exact" | "ivf" | "auto" (= ivf from approx_min_chunks chunks on)
+    approx_min_chunks: int = 200_000  # bench/latency.py: exact search stays under ~50 ms p95 below this
+    ivf_nprobe: int = 128  # IVF lists scanned per query (more = slower, closer to exact)
     dense_weight: float = 0.5
     dense_weight_foreign: float = 0.0
     llm_model: str = "gemma3-270m"
-    llm_threads: int = 2
+    llm_threads: int = 0  # 0: one less than the CPU count (rag/llm.py)
     llm_context: int = 2048
     llm_extra_bufts: bool = False
     llm_prompt_style: str = "auto"
@@ -41,7 +44,7 @@ class Settings:
     query_rewriter: str = "heuristic"
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str = ""  # "user:password" to require a login for the web UI
+    auth: str = field(default="", repr=False)  # "user:password" to require a login for the web UI
 
     @property
     def index_path(self) -> Path:
