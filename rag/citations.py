@@ -22,6 +22,7 @@ from rag.retrieval import Hit
 logger = logging.getLogger(__name__)
 
 NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
+REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
 MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text must contain
 MIN_CONTENT_TOKENS = 2    # fewer content stems and no number: boilerplate ("Sumber: [1]."); and
                           # a sentence with more must have at least this many found
@@ -78,8 +79,8 @@ class AnswerSentence:
 
     @property
     def is_claim(self) -> bool:
-        """False for boilerplate such as "Sumber: [1]." that states nothing to check."""
-        return self.problems != [NO_CONTENT]
+        """False for boilerplate such as "Sumber: [1]." and for the question repeated: nothing to check."""
+        return self.problems not in ([NO_CONTENT], [REPEATS_QUESTION])
 
 
 @dataclass
@@ -319,6 +320,8 @@ def check_answer(answer: str, sources: list[Source], language: str,
         content = [t for t in _stems(plain, language) if not t[0].isdigit()]
         if len(content) < MIN_CONTENT_TOKENS and not _NUMBER.search(plain):
             item.problems = [NO_CONTENT]
+        elif question and _stems(plain, language) <= _stems(question, language):
+            item.problems = [REPEATS_QUESTION]  # a source holding the question's words would "verify" it
         elif not (ranked := _rank(claim, singles if terse[i] else candidates, language,
                                   None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]

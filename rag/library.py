@@ -32,12 +32,17 @@ def index_status(settings: Settings) -> dict:
                 "signature": signature_id(index.manifest.signature), "built_with": index.manifest.signature}
 
 
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
+
+
 def safe_name(name: str) -> str:
-    """A plain file name from an uploaded one: no folders, no '..', no control characters."""
+    """A plain file name from an uploaded one: no folders, no '..', no control characters, at most
+    MAX_NAME_BYTES of UTF-8 (a long name is shortened before its extension, which is kept)."""
     base = Path(name.replace("\\", "/")).name
-    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C")
-    base = base.strip().lstrip(".") or "upload"
-    return base[:150]
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C").strip()
+    suffix = Path(base).suffix if len(Path(base).suffix) <= 16 else ""
+    stem = base[:len(base) - len(suffix)].encode("utf-8")[:MAX_NAME_BYTES - len(suffix.encode("utf-8"))]
+    return (stem.decode("utf-8", "ignore").strip().lstrip(".").strip() or "upload") + suffix
 
 
 def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[str]]:

@@ -13,6 +13,7 @@ from rag.generator import Generator
 from rag.language import detect_language
 from rag.lexical import query_coverage
 from rag.prompting import build_prompt
+from rag.questions import addresses_model, clean_question
 from rag.retrieval import Hit, Retriever
 from rag.settings import Settings
 
@@ -35,9 +36,7 @@ class Pipeline:
         ``history`` holds earlier (question, answer) turns of the same chat.
         """
         started = time.perf_counter()
-        question = " ".join(question.split())
-        if not question:
-            raise ValueError("the question is empty")
+        question = clean_question(question)
         language = _answer_language(question)
         query = self.standalone_query(question, history or [])
         hits = self.retriever.search(query)
@@ -45,12 +44,17 @@ class Pipeline:
         yield Retrieved(hits)
         answer = Answer(question=question, query=query, language=language, text="", passages=hits,
                         timings=timings)
-        weak = self._weak_retrieval(query, hits)
+        trusted = [hit for hit in hits if not addresses_model(hit)]
+        if len(trusted) < len(hits):
+            logger.warning("withheld %d passage(s) addressed to the model (possible prompt injection): %s",
+                           len(hits) - len(trusted), sorted({h.article_id for h in hits if h not in trusted}))
+        weak = ("the matching passages contain instructions addressed to the model (possible prompt injection)"
+                if hits and not trusted else self._weak_retrieval(query, trusted))
         if weak:
             yield self._refuse(answer, weak, started)
             return
 
-        prompt = build_prompt(self.generator, question, hits, language, self.settings.max_answer_tokens)
+        prompt = build_prompt(self.generator, question, trusted, language, self.settings.max_answer_tokens)
         answer.passages = [source.hit for source in prompt.sources]
         pieces: list[str] = []
         for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel):

@@ -171,27 +171,43 @@ def _parse_front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def strip_markdown(text: str) -> str:
-    """Remove basic markdown markup: headings, emphasis, links, images, code, quotes, rules."""
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    """Remove basic markdown markup: headings, emphasis, links, images, code, quotes, rules.
+
+    Every pattern runs in linear time: a span stops at the next delimiter it could close on, so a line
+    of 100,000 unclosed "**a " or "[" cannot stall a build (it took minutes with ``.+?``).
+    """
+    closed = text.rfind("-->") + 3  # a comment needs a closing somewhere after it; a stray "<!--" stays
+    if closed > 2:
+        text = re.sub(r"<!--.*?-->", "", text[:closed], flags=re.S) + text[closed:]
+    text = re.sub(r"!\[([^\[\]\n]*)\]\([^()\n]*\)", r"\1", text)
+    text = re.sub(r"\[([^\[\]\n]+)\]\([^()\n]*\)", r"\1", text)
     text = re.sub(r"^ {0,3}(?:[-*_][ \t]*){3,}$", "", text, flags=re.M)
-    text = re.sub(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", r"\1", text, flags=re.M)
+    text = re.sub(r"^ {0,3}#{1,6}[ \t]+(.*)$", lambda m: _heading_text(m.group(1)), text, flags=re.M)
     text = re.sub(r"^ {0,3}>[ \t]?", "", text, flags=re.M)
     text = re.sub(r"^([ \t]*)[*+][ \t]+", r"\1- ", text, flags=re.M)
-    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", r"\1", text)
+    text = re.sub(r"\*\*(?=\S)((?:[^*\n]|\*(?!\*))+?)(?<=\S)\*\*", r"\1", text)
+    text = re.sub(r"__(?=\S)((?:[^_\n]|_(?!_))+?)(?<=\S)__", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])", r"\1", text)
     return re.sub(r"`+([^`]*)`+", r"\1", text)
+
+
+def _heading_text(rest: str) -> str:
+    """A heading's text without trailing blanks and closing hashes ("Title ##" -> "Title")."""
+    text = rest.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.rstrip(" \t")
+    return text
 
 
 def read_markdown(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResult:
     """Markdown with optional ``---`` front matter (title, date/published, url)."""
     meta, body = _parse_front_matter(normalize_text(read_text_file(path, max_bytes)))
     title = meta.get("title", "")
-    heading = None if title else re.search(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", body, re.M)
+    heading = None if title else re.search(r"^#[ \t]+(\S.*)$", body, re.M)
     if heading:
-        title = heading.group(1)
+        title = _heading_text(heading.group(1))
         if not body[:heading.start()].strip():  # a leading heading is the title, not body text
             body = body[heading.end():]
     date_value = meta.get("date") or meta.get("published") or meta.get("tanggal") or ""

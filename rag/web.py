@@ -12,10 +12,14 @@ from rag.indexer import build_index
 from rag.library import add_files, index_status, indexed_articles, remove_article
 from rag.models import BUNDLED_LLMS
 from rag.pipeline import Pipeline
+from rag.questions import clean_question
 from rag.retrieval import Hit
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
+# Requests waiting at most (all events together); beyond it a user is told the queue is full and to try
+# again, instead of waiting behind an unbounded pile. Room for 20+ users each with a question and a page load.
+QUEUE_MAX_SIZE = 64
 EXAMPLES = ["Berapa warga yang mengungsi karena banjir di Demak?", "Berapa harga beras medium sekarang?",
             "How many homes will the Dunmore Valley solar farm power?"]
 
@@ -114,6 +118,10 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
     def search(question: str) -> str:
         if not question.strip():
             return "<p>Type a question first.</p>"
+        try:
+            question = clean_question(question)
+        except ValueError as exc:  # too long, or nothing but control characters
+            return f"<p>⚠️ {html.escape(str(exc))}</p>"
         return render_hits(pipeline.retriever.search(question))
 
     with gr.Blocks(title="Berita QA — offline news chat") as app:
@@ -191,7 +199,7 @@ def _rebuild(pipeline: Pipeline, notes: list[str]) -> tuple[str, dict, list[list
     report = build_index(settings.articles_dir, settings, pipeline.retriever.embedder)
     lines = notes + [f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
                      f"unchanged {report.unchanged}; {report.chunks_embedded} chunks embedded"]
-    lines += [f"skipped {html.escape(str(p))}" for p in report.problems]
+    lines += [f"skipped {_escape_markdown(str(p))}" for p in report.problems]
     return "\n\n".join(lines), index_status(settings), _table(settings, "")
 
 
@@ -201,7 +209,8 @@ def _add(files: list | None, pipeline: Pipeline) -> tuple[str, dict, list[list]]
     if not paths:
         return "Choose files first.", index_status(settings), _table(settings, "")
     saved, rejected = add_files(paths, settings)
-    notes = [f"saved {html.escape(name)}" for name in saved] + [f"rejected {html.escape(r)}" for r in rejected]
+    # File names are shown as text: "[x](y).md" must not become a link, nor "*a*.md" italics.
+    notes = [f"saved {_escape_markdown(name)}" for name in saved] + [f"rejected {_escape_markdown(r)}" for r in rejected]
     return _rebuild(pipeline, notes)
 
 
@@ -210,8 +219,8 @@ def _remove(article_id: str, pipeline: Pipeline) -> tuple[str, dict, list[list]]
     try:
         sources = remove_article(article_id.strip(), settings)
     except KeyError as exc:
-        return html.escape(str(exc.args[0])), index_status(settings), _table(settings, "")
-    return _rebuild(pipeline, [f"removed {html.escape(', '.join(sources))}"])
+        return _escape_markdown(str(exc.args[0])), index_status(settings), _table(settings, "")
+    return _rebuild(pipeline, [f"removed {_escape_markdown(', '.join(sources))}"])
 
 
 def _apply(pipeline: Pipeline, values: dict) -> str:
@@ -223,16 +232,26 @@ def _apply(pipeline: Pipeline, values: dict) -> str:
            f"max answer tokens={new.max_answer_tokens}"
 
 
+def _auth_pair(value: str) -> tuple[str, str] | None:
+    """("user", "password") from the ``auth`` setting "user:password"; errors never echo the value."""
+    if not value:
+        return None
+    user, _, password = value.partition(":")
+    if not user or not password:
+        raise ValueError("setting 'auth' (RAG_AUTH) must be user:password, both non-empty")
+    return user, password
+
+
 def launch(settings: Settings) -> None:
     """Bring the index up to date with ``settings.articles_dir``, then serve the UI."""
+    auth = _auth_pair(settings.auth)
     report = build_index(settings.articles_dir, settings)
     for problem in report.problems:
         logger.warning("skipped %s", problem)
     if settings.host not in {"127.0.0.1", "localhost", "::1"}:
         logger.warning("serving on %s: reachable from other machines", settings.host)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     if settings.host not in {"127.0.0.1", "localhost", "::1"} and not auth:
         logger.warning("no password set: set RAG_AUTH=user:password when serving beyond loopback")
-    build_app(settings).queue(default_concurrency_limit=1).launch(
+    build_app(settings).queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE).launch(
         server_name=settings.host, server_port=settings.port, auth=auth,
-        max_file_size=f"{settings.max_file_mb:g}mb")
+        max_file_size=int(settings.max_file_mb * 1_000_000))  # bytes: "0.5mb" is not accepted

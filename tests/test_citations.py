@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import (AnswerSentence, Source, align, check_answer, parse_markers,
+from rag.citations import (REPEATS_QUESTION, AnswerSentence, Source, align, check_answer, parse_markers,
                            split_answer, strip_markers, verify)
 from rag.retrieval import Hit
 
@@ -322,3 +322,12 @@ def test_terse_number_answer_must_sit_in_the_sentence_about_the_question():
     assert right.verified and "2,400 visitors" in right.citations[0].quote
     (wrong,) = check_answer("85.", sources, "en", question=question)  # in the passage, but not the answer
     assert not wrong.verified
+
+
+def test_an_answer_that_repeats_the_question_verifies_nothing():
+    source = make_source(1, "beras")
+    question = "Berapa harga beras medium sekarang?"
+    echoed = check_answer("Berapa harga beras medium sekarang?", [source], "id", question=question)
+    assert [s.problems for s in echoed] == [[REPEATS_QUESTION]] and not any(s.is_claim for s in echoed)
+    answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id", question=question)
+    assert answered[0].verified and answered[0].is_claim
