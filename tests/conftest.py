@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import shutil
 import socket
@@ -14,6 +13,7 @@ from typing import Iterator
 
 import pytest
 
+from netguard.sitecustomize import is_loopback  # the subprocesses' guard, same rule
 from rag.embedding import Embedder
 from rag.indexer import build_index
 from rag.settings import Settings
@@ -33,14 +33,8 @@ def no_network(monkeypatch):
     real_connect = socket.socket.connect
 
     def guarded(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            try:
-                loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                loopback = False
-            if not loopback:
-                raise OSError(f"test tried to reach the network: {address}")
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
+            raise OSError(f"test tried to reach the network: {address}")
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
@@ -69,15 +63,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_app(articles_dir: Path, index_dir: Path, log_path: Path) -> Iterator[str]:
-    """`python app.py` on a free loopback port over the given folders; yields its URL."""
-    port = free_port()
+NETGUARD = Path(__file__).resolve().parent / "netguard"  # sitecustomize.py: no network in subprocesses
+
+
+def guarded_env(extra: dict[str, str | None] | None = None) -> dict[str, str]:
+    """This process's environment without RAG_* variables, plus ``extra`` (None = unset), with the network
+    guard loaded.
+
+    A subprocess started with it fails (and writes "netguard: blocked ..." to stderr) on any connection
+    or name look-up outside loopback.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(extra or {})
+    env = {k: v for k, v in env.items() if v is not None}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")]))
+    return env
+
+
+@contextlib.contextmanager
+def running_app(articles_dir: Path, index_dir: Path, log_path: Path, args: list[str] = (),
+                env: dict[str, str | None] | None = None) -> Iterator[str]:
+    """`python app.py` on a free loopback port over the given folders, network-guarded; yields its URL.
+
+    ``args`` are extra command-line flags and ``env`` extra environment variables (None = unset). The test
+    fails if the app tried to reach the network, even when the app swallowed the error.
+    """
+    port = free_port()
     with open(log_path, "w+") as log:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(index_dir),
-             "--articles-dir", str(articles_dir)], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+             "--articles-dir", str(articles_dir), *args], stdout=log, stderr=subprocess.STDOUT, text=True,
+            env=guarded_env(env))
         try:
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline and process.poll() is None:
@@ -93,6 +109,10 @@ def running_app(articles_dir: Path, index_dir: Path, log_path: Path) -> Iterator
         finally:
             process.terminate()
             process.wait(timeout=30)
+        log.seek(0)
+        blocked = [line for line in log if "netguard: blocked" in line]
+        if blocked:
+            pytest.fail(f"the app tried to reach the network ({log_path}): {blocked[:3]}")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import SAMPLE_ARTICLES
+from conftest import SAMPLE_ARTICLES, guarded_env
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -23,7 +23,7 @@ BAD_FILES = {
 
 
 def rag(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = guarded_env()
     result = subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
                             env=env, timeout=600)
     if check:

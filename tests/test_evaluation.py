@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import make_settings
+from conftest import guarded_env, make_settings
 from rag.evaluation import (answer_rank, article_rank, contains, evaluate, exact_match, load_questions,
                             ranking_metrics, token_f1)
 
@@ -73,7 +73,7 @@ def test_malformed_lines_are_reported_with_line_numbers(tmp_path):
         load_questions(path)
     assert "questions.jsonl:2:" in str(error.value) and "questions.jsonl:3: missing or empty 'question'" in str(error.value)
     articles = write_jsonl(tmp_path / "articles.jsonl", ARTICLES)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = guarded_env()
     result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--articles", str(articles), "--questions",
                              str(path), "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, env=env)
     assert result.returncode == 2 and "questions.jsonl:2:" in result.stderr
