@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -47,8 +48,18 @@ def load_llama(settings: Settings, *, n_ctx: int | None = None) -> "Llama":
             return llama_cpp.Llama(
                 model_path=str(path),
                 n_ctx=n_ctx or settings.llm_context,
-                n_threads=settings.llm_threads,
+                n_threads=llm_threads(settings),
                 verbose=False,
             )
         finally:
             module.llama_model_default_params = original
+
+
+def llm_threads(settings: Settings) -> int:
+    """``llm_threads``, or when it is 0 one thread less than the CPUs (at least 1).
+
+    Measured on 2 cores (bench/README.md, reader.py): while anything else runs (a rebuild's
+    embedding, the query encoder), a llama.cpp thread per core makes decoding many times slower,
+    so one core is left free by default.
+    """
+    return settings.llm_threads or max(1, (os.cpu_count() or 2) - 1)
