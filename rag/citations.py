@@ -24,8 +24,9 @@ logger = logging.getLogger(__name__)
 NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
 REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
 MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text must contain
-MIN_CONTENT_TOKENS = 2    # fewer content stems and no number: boilerplate ("Sumber: [1]."); and
-                          # a sentence with more must have at least this many found
+MIN_CONTENT_TOKENS = 2    # fewer content stems: a terse answer ("Polonia.", "85."), checked with the
+                          # question; a sentence with more must have at least this many found
+BOILERPLATE = frozenset({"sumber", "source", "sources", "jawaban", "answer", "referensi", "reference"})
 KEY_BONUS = 0.2           # alignment weight of the share of numbers and names found
 PRECISION_BONUS = 0.1     # alignment weight of the share of the candidate's stems used
 PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this much
@@ -295,12 +296,17 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
     return options[-1], False, problems
 
 
+def _is_boilerplate(text: str) -> bool:
+    """Only words such as "Sumber:" / "Source" around the markers: nothing to check."""
+    return set(re.findall(r"[^\W\d_]+", text.lower())) <= BOILERPLATE
+
+
 def check_answer(answer: str, sources: list[Source], language: str,
                  embedder=None, question: str = "") -> list[AnswerSentence]:
     """Split ``answer`` into sentences, then cite and verify each one against ``sources``.
 
-    A terse sentence ("85.", "Rp 14.500 per kilogram.") is checked together with ``question``: the
-    number must stand in a source sentence about what was asked, not just anywhere in the passage.
+    A terse sentence ("85.", "Polonia.", "Rp 14.500 per kilogram.") is checked together with ``question``:
+    its number or name must stand in a source sentence about what was asked, not just anywhere in the passage.
     """
     spans = split_answer(answer)
     texts = [answer[s:e] for s, e in spans]
@@ -308,7 +314,7 @@ def check_answer(answer: str, sources: list[Source], language: str,
     for text in texts:
         plain = strip_markers(text)
         short = len([t for t in _stems(plain, language) if not t[0].isdigit()]) < MIN_CONTENT_TOKENS
-        terse.append(short and bool(question) and bool(_NUMBER.search(plain)))
+        terse.append(short and bool(question))
         claims.append(f"{question} {plain}" if terse[-1] else text)
     candidates = _candidates(sources, language)
     singles = [c for c in candidates if not c.pair]  # a terse answer's number must sit in the sentence
@@ -318,7 +324,7 @@ def check_answer(answer: str, sources: list[Source], language: str,
         item = AnswerSentence(text, start, end, parse_markers(text))
         plain = strip_markers(text)
         content = [t for t in _stems(plain, language) if not t[0].isdigit()]
-        if len(content) < MIN_CONTENT_TOKENS and not _NUMBER.search(plain):
+        if not _NUMBER.search(plain) and (not content or _is_boilerplate(plain)):
             item.problems = [NO_CONTENT]
         elif question and _stems(plain, language) <= _stems(question, language):
             item.problems = [REPEATS_QUESTION]  # a source holding the question's words would "verify" it

@@ -41,6 +41,10 @@ def test_add_files_saves_under_uploads_and_rejects_bad_ones(library, tmp_path):
     assert saved == ["uploads/zoo.txt", "uploads/zoo-1.txt"]
     assert rejected and "notes.docx: unsupported file type" in rejected[0]
     assert (library.articles_dir / "uploads/zoo.txt").read_text() == ZOO
+    big = tmp_path / "besar.txt"
+    big.write_text("Judul\n\n" + "kata " * 3_000)
+    saved, rejected = add_files([big], library.with_values({"max_file_mb": 0.01}))
+    assert saved == [] and rejected == ["besar.txt: file too large (limit 0.01 MB)"]
 
 
 def test_remove_article_deletes_its_file_or_jsonl_line(library, embedder):
