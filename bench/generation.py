@@ -19,7 +19,7 @@ reuse helps both alike:
 
 tokens = tokens sampled by llama.cpp (EOS / stop-string tokens included), read from ``llm.n_tokens``,
 so both paths count the same way. Ratios are taken per interleaved pair (same question, same run),
-then the median over pairs. Settings come from RAG_* variables as usual (e.g. RAG_LLM_THREADS=1).
+then the median over pairs. Settings come from RAG_* variables as usual (e.g. RAG_LLM_THREADS=2).
 """
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ from typing import Any, Iterator
 
 from rag.answer import Answer, Retrieved, Token
 from rag.indexer import build_index
-from rag.llm import llm_threads
 from rag.models import resolve_gguf
 from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
@@ -174,12 +173,13 @@ def same_model_params(use_extra_bufts: bool) -> Iterator[None]:
 
 
 def raw_llama(product: Any, settings: Settings, seed: int) -> Any:
-    """A plain ``llama_cpp.Llama`` with the product instance's model file, n_ctx, threads and ``seed``."""
+    """A plain ``llama_cpp.Llama`` with the product instance's model file, n_ctx, threads and ``seed``
+    (read from the loaded instance, so an automatic ``llm_threads=0`` is matched too)."""
     import llama_cpp
 
     with same_model_params(bool(product.model_params.use_extra_bufts)):
         return llama_cpp.Llama(model_path=str(resolve_gguf(settings.llm_model)), n_ctx=product.n_ctx(),
-                               n_threads=llm_threads(settings), seed=seed, verbose=False)
+                               n_threads=product.n_threads, seed=seed, verbose=False)
 
 
 def param_differences(a: Any, b: Any) -> list[str]:
@@ -238,7 +238,8 @@ def bench_model(model: str, settings: Settings, retriever: Retriever, questions:
                   f"{p.decode:.1f} / {r.decode:.1f} tok/s, {p.tokens} / {r.tokens} tokens", flush=True)
     return {"model": model, "settings": settings, "captured": captured, "prompt_tokens": prompt_tokens,
             "pairs": pairs, "param_diffs": param_differences(product_llm, raw), "seed": seed,
-            "n_batch": product_llm.n_batch, "extra_bufts": bool(product_llm.model_params.use_extra_bufts)}
+            "n_batch": product_llm.n_batch, "n_threads": product_llm.n_threads,
+            "n_ctx": product_llm.n_ctx(), "extra_bufts": bool(product_llm.model_params.use_extra_bufts)}
 
 
 def med(values: list[float]) -> float:
@@ -258,8 +259,8 @@ def print_report(results: list[dict], runs: int) -> None:
         s: Settings = res["settings"]
         first = next(iter(res["captured"].values()))
         kwargs = {k: v for k, v in first.kwargs.items()}
-        print(f"\n{res['model']}: {resolve_gguf(s.llm_model).name}, n_ctx {s.llm_context}, n_threads "
-              f"{llm_threads(s)}, n_batch {res['n_batch']}, seed {res['seed']}, extra buffers "
+        print(f"\n{res['model']}: {resolve_gguf(s.llm_model).name}, n_ctx {res['n_ctx']}, n_threads "
+              f"{res['n_threads']}, n_batch {res['n_batch']}, seed {res['seed']}, extra buffers "
               f"{'on' if res['extra_bufts'] else 'off'}; create_completion kwargs {kwargs}; prompt tokens "
               f"{sorted(res['prompt_tokens'].values())}")
         print("  llama params differing between the product and raw instances:",
