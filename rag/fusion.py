@@ -1,13 +1,12 @@
 """Fusing the dense and lexical rankings into one.
 
-Plain reciprocal-rank fusion treats both legs as equally good; with an English-only embedder on
-Indonesian news the dense leg is much weaker than BM25 and RRF drags the result below BM25 alone
-(facqa-valid R@5: BM25 0.920, RRF 0.785). Here each leg's scores are min-max normalised over its
-candidates and mixed with a weight that depends on whether the embedder knows the query's language.
-Measured by ``bench/retrieval.py`` on ../shared/eval: for English questions a dense weight of 0.5 beats
-both legs; for Indonesian questions with the English-only MiniLM every weight above 0 is at best a tie
-with BM25 alone and 0.4+ is clearly worse, so the default foreign weight is 0 (fused = BM25). With a
-multilingual embedder, list its languages in ``embed_languages`` and they get ``dense_weight``.
+Plain reciprocal-rank fusion treats both legs as equally good, which drags the result below the better
+leg when one is much weaker (with the English-only MiniLM on Indonesian news: facqa-valid R@5 BM25
+0.920, RRF 0.785). Here each leg's scores are min-max normalised over its candidates and mixed with a
+weight that depends on whether the embedder knows the query's language (``embed_languages``; "auto"
+asks the model). Measured by ``bench/retrieval.py`` on ../shared/eval: with the default multilingual-e5
+every language gets ``dense_weight`` 0.5, which beats both legs on Indonesian and English sets; with
+MiniLM, Indonesian questions are best served by BM25 alone (``dense_weight_foreign`` 0).
 """
 from __future__ import annotations
 

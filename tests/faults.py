@@ -252,11 +252,17 @@ def _patch_phases(faults: Faults, setattr) -> None:
     real_encode = Embedder.encode
 
     def encode(embedder, texts, **kwargs):
-        hook = embedder.model.register_forward_pre_hook(lambda module, inputs: faults.hit("batch", phase="embed"))
+        real_batch = embedder._embed
+
+        def batch(*args, **kwargs):
+            faults.hit("batch", phase="embed")
+            return real_batch(*args, **kwargs)
+
+        embedder._embed = batch  # every backend embeds batch by batch through _embed
         try:
             return real_encode(embedder, texts, **kwargs)
         finally:
-            hook.remove()
+            del embedder._embed
 
     setattr(Embedder, "encode", phase("embed", encode))
     setattr(VectorIndex, "save", phase("faiss", VectorIndex.save))

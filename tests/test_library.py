@@ -111,7 +111,7 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         page.locator("#ask").click()
         page.locator("#sources mark").first.wait_for(timeout=120_000)
         assert "Riverside Zoo" in page.locator("#sources").inner_text()
-        assert "85" in page.locator("#sources mark").first.inner_text()
+        assert any("85" in mark for mark in page.locator("#sources mark").all_inner_texts())
         assert "85" in page.locator("#chat .message").last.inner_text()
         browser.close()
 
