@@ -17,9 +17,9 @@ alternating order, the product path (`Retriever.search`: language detection, ste
 fusion, SQLite lookup; the query vector is looked up, not embedded) and the raw calls on the same
 loaded objects (`faiss.Index.search` + `bm25s.BM25.retrieve` on pre-stemmed tokens, `candidates` hits
 each). Also reported: the dense leg's recall@10 against exact search, build times, disk sizes, and
-(without --no-embed) the time to embed one query with the real MiniLM, which adds to every search.
+(without --no-embed) the time to embed one query with the real embedder, which adds to every search.
 A second table sweeps ``nprobe`` for the dense leg alone (IVF against exact, same loop); --dense-only
-adds sizes to it from vectors alone (no text, no build_index). --real adds the IVF recall of real MiniLM
+adds sizes to it from vectors alone (no text, no build_index). --real adds the IVF recall of real embedder
 vectors (the indexes bench/retrieval.py caches in bench/out) for real eval questions.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 DIM = 384
 CHUNKS_PER_ARTICLE = 7  # ~5,600 characters per article at chunk_chars=800
 # Noise norms relative to a unit topic centre. Chosen so that IVF recall on these vectors is about what it
-# is on real MiniLM vectors for real questions (--real): queries sit away from any one chunk, as questions do.
+# is on real embedder vectors for real questions (--real): queries sit away from any one chunk, as questions do.
 SPREAD = {"article": 1.5, "chunk": 0.8, "query": 2.0}
 DRIFT = 0.6  # a direction shared by every topic (real embeddings are anisotropic)
 SWEEP = (16, 32, 64, 128, 256)
@@ -338,7 +338,7 @@ def measure_size(chunks: int, queries: int, tmp: Path, sweeps: list[dict]) -> li
 
 
 def embed_latency(count: int = 100) -> tuple[float, float]:
-    """p50/p95 ms of embedding one query with the real MiniLM (added to every product search)."""
+    """p50/p95 ms of embedding one query with the real embedder (added to every product search)."""
     embedder = Embedder(Settings().embed_model)
     embedder.encode_query("pemanasan")
     texts = [f"Berapa warga yang mengungsi karena banjir nomor {i}?" for i in range(count)]
@@ -351,7 +351,7 @@ def embed_latency(count: int = 100) -> tuple[float, float]:
 
 
 def real_recall(nprobe: int) -> str | None:
-    """IVF recall@10/@50 on real MiniLM vectors (bench/out/index-*) for real eval questions, or None."""
+    """IVF recall@10/@50 on real embedder vectors (bench/out/index-*) for real eval questions, or None."""
     folders = [p for p in sorted((HERE / "out").glob("index-*")) if (p / "CURRENT").exists()]
     question_files = sorted((HERE.parent.parent / "shared" / "eval").glob("*/questions.jsonl"))
     if not folders or not question_files:
@@ -367,7 +367,8 @@ def real_recall(nprobe: int) -> str | None:
     query_vectors = Embedder(Settings().embed_model).encode(questions)
     truth = (query_vectors @ vectors.T).argsort(axis=1)[:, ::-1]
     ivf = VectorIndex.build(wanted_layout(IVF, len(ids), 0, nprobe), ids, vectors, vectors.shape[1])
-    lines = [f"real MiniLM vectors: {len(ids)} chunks of bench/out/index-*, {len(questions)} eval questions"]
+    lines = [f"real vectors ({Settings().embed_model}): {len(ids)} chunks of bench/out/index-*, "
+             f"{len(questions)} eval questions"]
     for probe in sorted({8, 16, nprobe, 2 * nprobe}):
         ivf = ivf.with_layout(Layout(IVF, ivf.layout.lists, probe))
         found = [[cid for cid, _ in ivf.search(q, 50)] for q in query_vectors]
@@ -427,7 +428,7 @@ def main() -> None:
               f"| {r['exact'][0] / r['ivf'][0]:.1f} |")
     if not args.no_embed:
         p50, p95 = embed_latency()
-        print(f"\nquery embedding (real MiniLM, one query): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        print(f"\nquery embedding (real embedder, one query): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     if args.real:
         print("\n" + (real_recall(Settings().ivf_nprobe) or "no cached bench/out indexes or eval questions"))
 

