@@ -22,6 +22,8 @@ class Embedder:
 
     #: Languages the model was trained on ("*": many); used when ``embed_languages`` is "auto".
     languages: tuple[str, ...] = ("en",)
+    #: The distribution that computes the vectors; its version is part of the index signature.
+    runtime: str = "sentence-transformers"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Embedder":
         if cls is Embedder:  # dispatch on the setting; subclasses are constructed as themselves

@@ -26,7 +26,7 @@ from rag.manifest import Manifest, index_signature, signature_changes
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Article, Chunk, Problem
-from rag.vectors import VectorIndex, check_layout_settings, wanted_layout
+from rag.vectors import VectorIndex, wanted_layout
 from rag.versions import (MANIFEST, build_lock, current_version, discard_build, new_build_folder, publish,
                           remove_stale, storage_error)
 
@@ -78,7 +78,6 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
     any moment leaves the previous version intact. A full disk or a read-only index folder raises
     :class:`rag.versions.IndexWriteError` naming the folder and the cause.
     """
-    check_layout_settings(settings.vector_index, settings.ivf_nprobe)
     loaded = load_folder(folder, max_bytes=int(settings.max_file_mb * 1_000_000))
     report = BuildReport(problems=loaded.problems)
     entries = _dedupe(loaded.articles, report)

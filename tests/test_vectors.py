@@ -100,10 +100,6 @@ def test_auto_switches_at_the_threshold():
     assert wanted_layout("auto", 10_000, approx_min_chunks=100, nprobe=32) == Layout(IVF, 200, 32)
     assert wanted_layout(EXACT, 10**6, approx_min_chunks=100, nprobe=32).kind == EXACT
     assert wanted_layout(IVF, 0, approx_min_chunks=100, nprobe=32).kind == EXACT  # nothing to train on
-    with pytest.raises(ValueError, match="vector_index must be one of auto, exact, ivf; got 'hnsw'"):
-        wanted_layout("hnsw", 10, 100, 32)
-    with pytest.raises(ValueError, match="ivf_nprobe"):
-        wanted_layout(IVF, 10, 100, 0)
 
 
 def test_build_index_switches_layout_without_reembedding(tmp_path, embedder):
