@@ -30,10 +30,10 @@ from rag.evaluation import EvalQuestion, answer_rank, article_rank, load_questio
 from rag.models import resolve_embedder
 from rag.settings import Settings
 from retrieval import ALL_SETS, KS, QUICK_LIMIT, run_set
+from paths import EVAL_DIR, OUT_DIR
 
 LANGCHAIN_EMBEDDER = "all-MiniLM-L6-v2"  # what the LangChain quickstart user picks: the popular English model
 
-HERE = Path(__file__).resolve().parent
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200  # the LangChain RAG tutorial's values
 FETCH_K = 60  # chunks per similarity_search; doubled while fewer than max(KS) distinct articles come back
 
@@ -150,8 +150,8 @@ def run_product(name: str, args, embedder: Embedder, out: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated eval folders")
-    parser.add_argument("--eval-dir", type=Path, default=HERE.parent.parent / "shared" / "eval")
-    parser.add_argument("--out", type=Path, default=HERE / "out", help="cache for the built indexes")
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="cache for the built indexes")
     parser.add_argument("--full", action="store_true", help=f"all questions, not the first {QUICK_LIMIT}")
     parser.add_argument("--fresh", action="store_true",
                         help="rebuild the LangChain index and index the product into a temporary folder, "

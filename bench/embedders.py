@@ -20,6 +20,7 @@ from rag.articles import load_folder
 from rag.chunking import chunk_article
 from rag.embedding import Embedder
 from rag.settings import Settings
+from paths import EVAL_DIR
 
 HERE = Path(__file__).resolve().parent
 MODELS = ["all-MiniLM-L6-v2", "multilingual-e5-small"]
@@ -27,7 +28,7 @@ QUERY = "Siapa nama Presiden Uzbekistan?"
 
 
 def passages(n: int) -> tuple[list[str], str]:
-    eval_file = HERE.parent.parent / "shared" / "eval" / "idk-mrc-valid" / "articles.jsonl"
+    eval_file = EVAL_DIR / "idk-mrc-valid" / "articles.jsonl"
     if eval_file.exists():
         with eval_file.open(encoding="utf-8") as lines:
             return [json.loads(line)["text"] for _, line in zip(range(n), lines)], "idk-mrc-valid paragraphs"

@@ -46,8 +46,8 @@ from rag.language import STOPWORDS
 from rag.lexical import tokenize
 from rag.settings import Settings
 from rag.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
+from paths import EVAL_DIR, OUT_DIR
 
-HERE = Path(__file__).resolve().parent
 DIM = 384
 CHUNKS_PER_ARTICLE = 7  # ~5,600 characters per article at chunk_chars=800
 # Noise norms relative to a unit topic centre. Chosen so that IVF recall on these vectors is about what it
@@ -352,8 +352,8 @@ def embed_latency(count: int = 100) -> tuple[float, float]:
 
 def real_recall(nprobe: int) -> str | None:
     """IVF recall@10/@50 on real embedder vectors (bench/out/index-*) for real eval questions, or None."""
-    folders = [p for p in sorted((HERE / "out").glob("index-*")) if (p / "CURRENT").exists()]
-    question_files = sorted((HERE.parent.parent / "shared" / "eval").glob("*/questions.jsonl"))
+    folders = [p for p in sorted(OUT_DIR.glob("index-*")) if (p / "CURRENT").exists()]
+    question_files = sorted(EVAL_DIR.glob("*/questions.jsonl"))
     if not folders or not question_files:
         return None
     parts = []

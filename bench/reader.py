@@ -33,9 +33,8 @@ from rag.language import detect_language
 from rag.prompting import build_prompt
 from rag.retrieval import Hit
 from rag.settings import Settings
+from paths import EVAL_DIR, OUT_DIR
 
-HERE = Path(__file__).resolve().parent
-EVAL_DIR = HERE.parent.parent / "shared" / "eval"
 MAX_NEW_TOKENS = 64
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -115,7 +114,7 @@ def main() -> None:
     parser.add_argument("--spread", action="store_true", help="N evenly spaced questions instead of the first N")
     parser.add_argument("--threads", type=int, help="llm_threads (default: the setting's default)")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     n = None if args.full else args.n
     sets = {name: load_set(args.eval_dir, name, n, args.spread) for name in args.sets.split(",")}

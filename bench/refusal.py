@@ -23,12 +23,13 @@ from rag.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from retrieval import build  # noqa: E402  (the same cached index as bench/retrieval.py)
+from paths import EVAL_DIR, OUT_DIR
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared/eval")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--thresholds", default="0.2,0.3,0.35,0.4,0.5,0.6")
     args = parser.parse_args()
     embedder = Embedder(Settings().embed_model)

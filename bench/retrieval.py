@@ -30,8 +30,8 @@ from rag.language import STOPWORDS, detect_language
 from rag.lexical import LexicalIndex, tokenize
 from rag.retrieval import Retriever
 from rag.settings import Settings
+from paths import EVAL_DIR, OUT_DIR
 
-HERE = Path(__file__).resolve().parent
 QUICK_SETS, ALL_SETS = ["facqa-valid", "xquad-en"], ["facqa-valid", "xquad-en", "idk-mrc-valid"]
 QUICK_LIMIT = 300
 KS = (1, 5, 20)
@@ -172,8 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", help="comma-separated eval folders (default: facqa-valid,xquad-en; "
                                        "--full: also idk-mrc-valid)")
-    parser.add_argument("--eval-dir", type=Path, default=HERE.parent.parent / "shared" / "eval")
-    parser.add_argument("--out", type=Path, default=HERE / "out", help="cache for the built indexes")
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="cache for the built indexes")
     parser.add_argument("--full", action="store_true", help=f"all questions, not the first {QUICK_LIMIT}")
     parser.add_argument("--weights", default=",".join(f"{i / 10:.1f}" for i in range(11)),
                         type=lambda s: [float(x) for x in s.split(",")], help="dense weights to sweep")
