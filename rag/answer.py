@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.citations import AnswerSentence
+from rag.citations import AnswerSentence, Citation
 from rag.retrieval import Hit
 
 REFUSALS = {
     "id": "Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
     "en": "The articles do not say. Here are the closest passages.",
 }
+# Shown before an answer that is the evidence sentence itself (the model's own text did not check out).
+QUOTE_LABELS = {"id": "Kutipan dari artikel", "en": "Quoted from the article"}
 
 
 @dataclass
 class Timings:
-    """Seconds spent; ``first_token`` is from the start of the question."""
+    """Seconds spent, each from the start of the question."""
 
     retrieval: float = 0.0
+    evidence: float | None = None       # the quoted evidence is ready (the first useful text)
     first_token: float | None = None
     total: float = 0.0
 
@@ -28,11 +31,15 @@ class Answer:
     question: str
     query: str                          # the standalone retrieval query (differs for follow-ups)
     language: str
-    text: str                           # what the model wrote (or the refusal message)
+    text: str                           # what the user reads: checked sentences, a quote, or the refusal
     sentences: list[AnswerSentence] = field(default_factory=list)
-    passages: list[Hit] = field(default_factory=list)  # the sources shown to the model: [n] = passages[n-1]
-    refusal: str | None = None          # why the system declined to answer, when it did
-    draft: str = ""                     # the model's text when it was replaced by a refusal
+    passages: list[Hit] = field(default_factory=list)  # [n] = passages[n-1]; the model saw excerpts of these
+    evidence: list[Citation] = field(default_factory=list)  # the source sentences that answer, quoted
+    extractive: bool = False            # ``text`` is the evidence sentence itself, not the model's words
+    answerability: float | None = None  # the evidence score the refusal decision was made on
+    refusal: str | None = None          # why the system declined to answer (technical, for logs/details)
+    draft: str = ""                     # what the model wrote, before checking
+    dropped: list[AnswerSentence] = field(default_factory=list)  # model sentences the sources do not support
     timings: Timings = field(default_factory=Timings)
 
     @property
@@ -43,22 +50,31 @@ class Answer:
 
     @property
     def unsupported(self) -> list[AnswerSentence]:
-        """Claims no source supports: shown flagged, never as fact."""
+        """Claims shown in the answer that no source supports (none: unsupported ones are dropped)."""
         return [s for s in self.sentences if s.is_claim and not s.verified]
 
 
 @dataclass
 class Token:
-    """A piece of the answer as the model writes it."""
+    """A piece of the model's draft as it is written (not yet checked)."""
 
     text: str
 
 
 @dataclass
 class Retrieved:
-    """The passages found for the question, sent before generation starts."""
+    """The passages found for the question, sent before anything else."""
 
     passages: list[Hit]
 
 
-Event = Token | Retrieved | Answer
+@dataclass
+class EvidenceFound:
+    """The best evidence sentences, quoted with their sources, sent before the model starts writing."""
+
+    evidence: list[Citation]
+    passages: list[Hit]  # the passages in the order the citations number them: [n] = passages[n-1]
+    language: str        # the answer's language (labels around the quote follow it)
+
+
+Event = Token | Retrieved | EvidenceFound | Answer

@@ -10,11 +10,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from rag.chunking import split_sentences
+from rag.evidence import Evidence, rank_sentences
 from rag.language import STOPWORDS
 from rag.lexical import tokenize
 from rag.retrieval import Hit
@@ -33,8 +34,15 @@ PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this 
 SECOND_MARGIN = 0.05      # a second citation (other source) must score within this of the best
 EMBED_WEIGHT = 0.5        # weight of cosine similarity when an embedder is given
 MIN_COSINE = 0.4          # with embeddings, a candidate without lexical overlap needs this
+MIN_RELEVANCE = 0.5       # with a question, the support must cover it at least this well relative to the
+                          # sentence that covers it best (rag.evidence coverage)
 
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
+# What small models write instead of a marker: the prompt's "[n]", "[source 1]", "(1)" at a sentence end.
+# Stripped like a marker and treated as missing, so the alignment finds the source.
+_MALFORMED_MARKER = re.compile(r"\[\s*(?:[a-zA-Z]{1,2}|(?:sumber|source|kutipan)\s*\d*|\d+\.?)?\s*\]"
+                               r"|(?<=\s)\(\s*\d{1,2}\s*\)(?=\s*[.!?]?\s*$)", re.I | re.M)
+_ANY_MARKER = re.compile(f"{_MARKER.pattern}|{_MALFORMED_MARKER.pattern}", re.I | re.M)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
 _NAME_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
@@ -111,14 +119,14 @@ def parse_markers(text: str) -> list[int]:
 
 
 def strip_markers(text: str) -> str:
-    """``text`` without ``[n]`` markers (and the blanks before them)."""
-    return re.sub(r"[ \t]*" + _MARKER.pattern, "", text).strip()
+    """``text`` without ``[n]`` markers, well-formed or not (and the blanks before them)."""
+    return re.sub(r"[ \t]*(?:" + _ANY_MARKER.pattern + ")", "", text, flags=re.I | re.M).strip()
 
 
 def split_answer(text: str) -> list[tuple[int, int]]:
     """Sentence spans of an answer; a marker belongs to the sentence it follows on its line
     ("Banjir.[1] Warga ..." splits after the marker), else to the next sentence."""
-    markers = [m.span() for m in _MARKER.finditer(text)]
+    markers = [m.span() for m in _ANY_MARKER.finditer(text)]
     masked = "".join(" " if any(s <= i < e for s, e in markers) else c for i, c in enumerate(text))
     spans = [list(span) for span in split_sentences(masked)]
     for s, e in markers:
@@ -184,21 +192,25 @@ def _stems(text: str, language: str) -> set[str]:
 
 
 def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
-           context: Sequence[str] = ()) -> tuple[bool, list[str]]:
+           context: Sequence[str] = (), question: str = "") -> tuple[bool, list[str]]:
     """Do the sentence's numbers, names and most content words occur in the cited texts?
 
     Names may also be found in ``context`` (e.g. the whole source passages); ``label`` names
-    the support in the problems, e.g. ``"source [1]"``. Returns ``(verified, problems)``.
+    the support in the problems, e.g. ``"source [1]"``. With a ``question``, what the sentence repeats
+    from it is given and only its new facts need support (whether the support is about the question is
+    :func:`check_answer`'s part). Returns ``(verified, problems)``.
     """
     sentence, support = strip_markers(sentence), "\n".join(citation_texts)
     values, _ = _facts(support)
+    asked_values, asked_words = _facts(question)
+    asked_stems = _stems(question, language) if question else set()
     problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
-                for raw, vs in _numbers(sentence) if not vs & values]
+                for raw, vs in _numbers(sentence) if not vs & (values | asked_values)]
     words = _facts("\n".join([support, *context]))[1]
     runs: list[list[int]] = []
     names = _names(sentence)
     for m in names:
-        if _has_name(m.group(), words):
+        if _has_name(m.group(), words) or _has_name(m.group(), asked_words):
             continue
         if runs and not sentence[runs[-1][1]:m.start()].strip(" ."):
             runs[-1][1] = m.end()  # adjacent missing words are one name: 'Bupati Ahmad Yani'
@@ -207,7 +219,8 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     problems += [f"name '{sentence[s:e]}' not in {label}" for s, e in runs]
     starts = {m.start() for m in names}
     unnamed = _WORD.sub(lambda m: "" if m.start() in starts else m.group(), sentence)
-    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()}  # names checked above
+    # names were checked above; words repeated from the question are given
+    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _labels(language)
     found = len(content & _stems(support, language))
     share = found / len(content) if content else 1.0
     if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
@@ -279,9 +292,13 @@ def align(sentence: str, sources: list[Source], language: str, embedder=None) ->
     return [c.citation() for c in _pick(ranked)]
 
 
-def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int],
-            language: str) -> tuple[list[_Candidate], bool, list[str]]:
-    """The marked source's best candidates if one verifies, else the best aligned citation."""
+def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int], language: str,
+            question: str = "", relevance: Callable[[_Candidate], float] | None = None
+            ) -> tuple[list[_Candidate], bool, list[str]]:
+    """The marked source's best candidates if one verifies, else the best aligned citation.
+
+    With ``relevance``, an option whose best candidate scores below ``MIN_RELEVANCE`` does not verify:
+    its facts would answer another question."""
     marked = {n: [c for _, c in ranked if c.source.number == n][:2] for n in markers}
     options = [[c] for cands in marked.values() for c in cands]
     if len(marked) > 1:  # a sentence may merge facts from the sources it marks
@@ -291,10 +308,34 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
         numbers = sorted({c.source.number for c in option})
         label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
         ok, problems = verify(sentence, [c.text for c in option], language, label=label,
-                              context=[c.source.hit.text for c in option])
+                              context=[c.source.hit.text for c in option], question=question)
+        if ok and relevance is not None and (share := max(map(relevance, option))) < MIN_RELEVANCE:
+            ok, problems = False, [f"{label} is not about the question ({share:.0%} as relevant as the best "
+                                   "sentence)"]
         if ok:
             return option, True, []
     return options[-1], False, problems
+
+
+def _relevance(evidence: Sequence[Evidence]) -> Callable[[_Candidate], float]:
+    """A candidate's coverage of the question relative to the best sentence's: the best of the evidence
+    sentences it overlaps (same article, overlapping offsets)."""
+    best = max((e.coverage for e in evidence), default=0.0) or 1.0
+    spans: dict[str, list[tuple[int, int, float]]] = {}
+    for e in evidence:
+        spans.setdefault(e.hit.article_id, []).append((e.hit.start + e.start, e.hit.start + e.end, e.coverage))
+
+    def relevance(candidate: _Candidate) -> float:
+        citation = candidate.citation()
+        return max((coverage for start, end, coverage in spans.get(citation.article_id, [])
+                    if start < citation.end and citation.start < end), default=0.0) / best
+    return relevance
+
+
+@lru_cache(maxsize=None)
+def _labels(language: str) -> frozenset[str]:
+    """Stems of BOILERPLATE words: a leading "Jawaban:" states nothing that needs support."""
+    return frozenset(_stems(" ".join(BOILERPLATE), language))
 
 
 def _is_boilerplate(text: str) -> bool:
@@ -302,13 +343,22 @@ def _is_boilerplate(text: str) -> bool:
     return set(re.findall(r"[^\W\d_]+", text.lower())) <= BOILERPLATE
 
 
-def check_answer(answer: str, sources: list[Source], language: str,
-                 embedder=None, question: str = "") -> list[AnswerSentence]:
+def check_answer(answer: str, sources: list[Source], language: str, embedder=None, question: str = "",
+                 evidence: Sequence[Evidence] | None = None) -> list[AnswerSentence]:
     """Split ``answer`` into sentences, then cite and verify each one against ``sources``.
 
-    A terse sentence ("85.", "Polonia.", "Rp 14.500 per kilogram.") is checked together with ``question``:
-    its number or name must stand in a source sentence about what was asked, not just anywhere in the passage.
+    With a ``question``, each sentence is checked for its new facts in a source sentence about what was
+    asked: one whose :mod:`rag.evidence` coverage of the question is at least ``MIN_RELEVANCE`` of the
+    best sentence's (``evidence``: the sources' sentences ranked for the question, computed here when not
+    given), so "1.350 warga mengungsi" cannot borrow 1.350 from a sentence about flooded houses. A terse one ("85.", "Polonia.", "Rp 14.500 per kilogram.") is aligned
+    together with the question and must stand in one sentence, not just anywhere in the passage. A marker
+    that names no source ("[n]", "[0]", "(1)") counts as missing: the alignment finds the source.
     """
+    numbers = {source.number for source in sources}
+    relevance = None
+    if question:
+        evidence = evidence if evidence is not None else rank_sentences(question, [s.hit for s in sources], language)
+        relevance = _relevance(evidence)
     spans = split_answer(answer)
     texts = [answer[s:e] for s, e in spans]
     claims, terse = [], []
@@ -322,7 +372,7 @@ def check_answer(answer: str, sources: list[Source], language: str,
     cosines = _cosines(claims, candidates, embedder)
     results = []
     for i, ((start, end), text, claim) in enumerate(zip(spans, texts, claims)):
-        item = AnswerSentence(text, start, end, parse_markers(text))
+        item = AnswerSentence(text, start, end, [n for n in parse_markers(text) if n in numbers])
         plain = strip_markers(text)
         content = [t for t in _stems(plain, language) if not t[0].isdigit()]
         if not _NUMBER.search(plain) and (not content or _is_boilerplate(plain)):
@@ -333,7 +383,8 @@ def check_answer(answer: str, sources: list[Source], language: str,
                                   None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]
         else:
-            chosen, item.verified, item.problems = _choose(claim, ranked, item.markers, language)
+            chosen, item.verified, item.problems = _choose(plain, ranked, item.markers, language, question,
+                                                           relevance)
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
         results.append(item)

@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", default="1,5,20", help="cut-offs for recall (default 1,5,20)")
     evaluate.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--spread", action="store_true", help="with --limit: N evenly spaced questions")
     evaluate.add_argument("--report", type=Path, help="write the full report as JSON")
     evaluate.set_defaults(handler=_cmd_eval)
 
@@ -128,35 +129,42 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.answer import Answer, Token
+    from rag.answer import QUOTE_LABELS, Answer, EvidenceFound, Token
     from rag.pipeline import Pipeline
 
-    answer = None
+    answer, drafting = None, False
     for event in Pipeline(settings).answer(args.question):
-        if isinstance(event, Token):
+        if isinstance(event, EvidenceFound):
+            for citation in event.evidence:
+                print(f"evidence [{citation.number}] {citation.title}: \"{citation.quote}\"")
+        elif isinstance(event, Token):
+            if not drafting:
+                print("draft (being checked): ", end="")
+                drafting = True
             print(event.text, end="", flush=True)
         elif isinstance(event, Answer):
             answer = event
     if answer is None:  # pragma: no cover - the pipeline always ends with an Answer
         return 1
+    print("\n" if drafting else "")
     if answer.refusal:
-        if answer.draft:
-            print("\n[not shown as an answer: no sentence was supported by the articles]")
-        print(f"\n{answer.text}\n({answer.refusal})")
+        print(f"{answer.text}\n({answer.refusal})")
         for number, hit in enumerate(answer.passages[:3], 1):
             print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
         return 0
-    print("\n\nCitations:")
-    for sentence in answer.sentences:
-        if not sentence.is_claim:
-            continue
-        status = "verified" if sentence.verified else "UNSUPPORTED: " + "; ".join(sentence.problems)
-        print(f"- \"{sentence.text}\" -> {status}")
-        for citation in sentence.citations:
-            print(f"    [{citation.number}] {citation.title} ({citation.published or 'no date'}), "
-                  f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
+    if answer.extractive:
+        print(f"{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}: {answer.text}")
+    else:
+        print(f"answer: {answer.text}")
+    for sentence in answer.dropped:
+        print(f"removed (not supported: {'; '.join(sentence.problems)}): {sentence.text}")
+    print("\nCitations:")
+    for citation in answer.evidence:
+        print(f"  [{citation.number}] {citation.title} ({citation.published or 'no date'}), "
+              f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
     t = answer.timings
-    print(f"(retrieval {t.retrieval:.2f}s, first token {t.first_token or 0:.2f}s, total {t.total:.2f}s)")
+    print(f"(retrieval {t.retrieval:.2f}s, evidence {t.evidence or 0:.2f}s, first token {t.first_token or 0:.2f}s, "
+          f"total {t.total:.2f}s)")
     return 0
 
 
@@ -166,7 +174,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation import evaluate
 
     ks = tuple(int(k) for k in args.k.split(","))
-    report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit)
+    report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit, args.spread)
     questions = report["questions"]
     print(f"{questions['total']} questions ({questions['answerable']} answerable), "
           f"{report['articles']['indexed']} articles indexed, {len(report['articles']['skipped'])} skipped")

@@ -139,9 +139,13 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
-             answers: bool = False, limit: int | None = None) -> dict:
-    """Index ``articles`` (reused when built before with the same signature) and score the questions."""
-    questions = load_questions(questions_path)[:limit]
+             answers: bool = False, limit: int | None = None, spread: bool = False) -> dict:
+    """Index ``articles`` (reused when built before with the same signature) and score the questions
+    (the first ``limit`` ones, or ``limit`` evenly spaced ones with ``spread``)."""
+    questions = load_questions(questions_path)
+    if limit is not None and spread and len(questions) > limit:
+        questions = [questions[i * len(questions) // limit] for i in range(limit)]
+    questions = questions[:limit]
     digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
     settings = settings.with_values({"index_name": f"eval-{digest}"})
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
@@ -180,34 +184,47 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
 
 
 def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:
+    from rag.citations import strip_markers
     from rag.pipeline import Pipeline
 
     pipeline = Pipeline(settings, retriever)
     store = retriever.index.store
-    em, f1, found, refused_answerable, refused_unanswerable, cited_right, unsupported = ([] for _ in range(7))
-    first_token, total = [], []
+    scores: dict[str, list[float]] = {name: [] for name in (
+        "exact_match", "token_f1", "gold_contained", "evidence_contains_gold", "refusal_accuracy",
+        "false_refusal_rate", "extractive_answers", "citation_precision", "answers_with_unsupported_sentence",
+        "drafts_with_unsupported_sentence")}
+    evidence, first_token, total, details = [], [], [], []
     for q in tqdm(questions, desc="answers", unit="question"):
         answer = pipeline.ask(q.question)
+        details.append({"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
+                        "text": answer.text, "draft": answer.draft, "refusal": answer.refusal,
+                        "extractive": answer.extractive, "answerability": answer.answerability,
+                        "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total})
         total.append(answer.timings.total)
+        if answer.timings.evidence is not None:
+            evidence.append(answer.timings.evidence)
         if answer.timings.first_token is not None:
             first_token.append(answer.timings.first_token)
         if q.article_id is None:
-            refused_unanswerable.append(float(answer.refusal is not None))
+            scores["refusal_accuracy"].append(float(answer.refusal is not None))
             continue
-        refused_answerable.append(float(answer.refusal is not None))
-        text = "" if answer.refusal else answer.text
-        em.append(exact_match(text, q.answers))
-        f1.append(token_f1(text, q.answers))
-        found.append(contains(text, q.answers))
-        if not answer.refusal:
-            unsupported.append(float(bool(answer.unsupported)))
-            for sentence in answer.sentences:
-                for citation in sentence.citations:
-                    sources = store.article(citation.article_id).sources
-                    cited_right.append(float(any(s.endswith(f"#{q.article_id}") for s in sources)))
-    mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
-    return {"answers": {
-        "exact_match": mean(em), "token_f1": mean(f1), "gold_contained": mean(found),
-        "refusal_accuracy": mean(refused_unanswerable), "false_refusal_rate": mean(refused_answerable),
-        "citation_precision": mean(cited_right), "answers_with_unsupported_sentence": mean(unsupported)},
-        "latency_answers": {"first_token": percentiles(first_token), "total": percentiles(total)}}
+        scores["false_refusal_rate"].append(float(answer.refusal is not None))
+        text = "" if answer.refusal else strip_markers(answer.text)
+        scores["exact_match"].append(exact_match(text, q.answers))
+        scores["token_f1"].append(token_f1(text, q.answers))
+        scores["gold_contained"].append(contains(text, q.answers))
+        scores["evidence_contains_gold"].append(float(any(contains(c.quote, q.answers) for c in answer.evidence)))
+        if answer.refusal:
+            continue
+        scores["extractive_answers"].append(float(answer.extractive))
+        scores["answers_with_unsupported_sentence"].append(float(bool(answer.unsupported)))
+        if not answer.extractive:
+            scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
+        for sentence in answer.sentences:
+            for citation in sentence.citations:
+                sources = store.article(citation.article_id).sources
+                scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)))
+    return {"answers": {name: sum(values) / len(values) if values else None for name, values in scores.items()},
+            "latency_answers": {"evidence": percentiles(evidence), "first_token": percentiles(first_token),
+                                "total": percentiles(total)},
+            "answer_details": details}

@@ -65,6 +65,10 @@ class Generator:
                temperature: float | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
         """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set."""
         with self._generate_lock:
+            # llama.cpp reuses the evaluated prefix of the previous prompt; evaluating a prompt in other
+            # batches changes its logits slightly, and greedy decoding then picks other words. From a
+            # clean state the same prompt always gives the same answer.
+            self.llm.reset()
             pieces = self.llm.create_completion(
                 prompt,
                 max_tokens=max_tokens or self.settings.max_answer_tokens,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,7 @@ class LexicalIndex:
     def __init__(self, retriever, chunk_ids: np.ndarray) -> None:
         self._retriever = retriever
         self.chunk_ids = chunk_ids
+        self._document_frequency: np.ndarray | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str], chunk_ids: Sequence[int]) -> "LexicalIndex":
@@ -104,6 +106,19 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self.chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, stem: str) -> float:
+        """How rare ``stem`` is among the indexed passages (BM25's idf; unknown stems count as rarest)."""
+        if self._retriever is None:
+            return 1.0
+        if self._document_frequency is None:
+            # CSC by token: the passages holding token t are indices[indptr[t]:indptr[t + 1]]
+            self._document_frequency = np.diff(np.asarray(self._retriever.scores["indptr"]))
+        token = self._retriever.vocab_dict.get(stem)
+        frequency = int(self._document_frequency[token]) if token is not None and token < len(
+            self._document_frequency) else 0
+        documents = len(self.chunk_ids)
+        return max(0.05, math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,20 +1,29 @@
-"""Question in, streamed answer out: retrieve, prompt, generate, check every sentence, or refuse."""
+"""Question in, streamed answer out: evidence first, then a short answer the sources are checked to support.
+
+1. Retrieve passages; rank their sentences against the question (:mod:`rag.evidence`).
+2. Weak evidence (a low answerability score) is a refusal, in the question's language.
+3. Otherwise the best sentence is sent at once, quoted with its source: the first useful text.
+4. The model reads the best sentences with their neighbours and writes a short answer; each of its
+   sentences is checked against what it read (:mod:`rag.citations`). Only supported sentences are
+   shown; when none is, the answer is the evidence sentence itself, labelled as a quote.
+"""
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Iterator
 
-from rag.answer import REFUSALS, Answer, Event, Retrieved, Timings, Token
-from rag.citations import check_answer
+from rag.answer import REFUSALS, Answer, Event, EvidenceFound, Retrieved, Timings, Token
+from rag.citations import AnswerSentence, Citation, check_answer
 from rag.conversation import rewrite_with_llm, standalone_query
+from rag.evidence import Evidence, answerability, excerpts, rank_sentences
 from rag.generator import Generator
 from rag.language import detect_language
-from rag.lexical import query_coverage
-from rag.prompting import build_prompt
+from rag.prompting import build_prompt, declines
 from rag.questions import addresses_model, clean_question
-from rag.retrieval import Hit, Retriever
+from rag.retrieval import Retriever
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +40,8 @@ class Pipeline:
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
                cancel: threading.Event | None = None) -> Iterator[Event]:
-        """Yield :class:`Retrieved`, then :class:`Token` pieces, then the final :class:`Answer`.
+        """Yield :class:`Retrieved`, :class:`EvidenceFound`, the draft's :class:`Token` pieces, then the
+        final :class:`Answer` (see the module docstring for what it holds).
 
         ``history`` holds earlier (question, answer) turns of the same chat.
         """
@@ -48,26 +58,49 @@ class Pipeline:
         if len(trusted) < len(hits):
             logger.warning("withheld %d passage(s) addressed to the model (possible prompt injection): %s",
                            len(hits) - len(trusted), sorted({h.article_id for h in hits if h not in trusted}))
-        weak = ("the matching passages contain instructions addressed to the model (possible prompt injection)"
-                if hits and not trusted else self._weak_retrieval(query, trusted))
-        if weak:
-            yield self._refuse(answer, weak, started)
+        if not trusted:
+            yield self._refuse(answer, "the matching passages contain instructions addressed to the model "
+                                       "(possible prompt injection)" if hits else "nothing in the index matches "
+                                       "the question", started)
+            return
+        answer.passages = trusted
+        ranked = rank_sentences(query, trusted, language, self.retriever.idf, question)
+        answer.answerability = answerability(ranked)
+        if answer.answerability < self.settings.min_answerability:
+            yield self._refuse(answer, f"weak evidence: the best sentence scores {answer.answerability:.2f} "
+                                       f"(< min_answerability {self.settings.min_answerability:.2f})", started)
             return
 
-        prompt = build_prompt(self.generator, question, trusted, language, self.settings.max_answer_tokens)
-        answer.passages = [source.hit for source in prompt.sources]
+        chosen = excerpts(ranked)
+        answer.passages = [items[0].hit for _, items in chosen]
+        answer.passages += [hit for hit in trusted if hit not in answer.passages]
+        best = _quote(ranked[0], 1)
+        answer.evidence = [best]
+        timings.evidence = time.perf_counter() - started
+        yield EvidenceFound([best], answer.passages, language)
+
+        prompt = build_prompt(self.generator, question, [excerpt for excerpt, _ in chosen], language,
+                              self.settings.max_answer_tokens)
         pieces: list[str] = []
         for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel):
             if timings.first_token is None:
                 timings.first_token = time.perf_counter() - started
             pieces.append(piece)
             yield Token(piece)
-        answer.text = "".join(pieces).strip()
+        answer.draft = "".join(pieces).strip()
         embedder = self.retriever.embedder if self.retriever.embedder_knows(language) else None
-        answer.sentences = check_answer(answer.text, prompt.sources, language, embedder, question)
-        if not any(sentence.verified for sentence in answer.sentences):
-            yield self._refuse(answer, "no sentence of the generated answer is supported by the articles", started)
-            return
+        checked = [] if declines(answer.draft) else check_answer(answer.draft, prompt.sources, language, embedder,
+                                                                 question, ranked)
+        shown = [s for s in checked if s.is_claim and s.verified]
+        answer.dropped = [s for s in checked if s.is_claim and not s.verified]
+        if shown:
+            answer.text, answer.sentences = _compose(shown)
+            answer.evidence = list({(c.article_id, c.start): c for s in shown for c in s.citations}.values())
+        else:  # the model's words did not check out (or it declined): the evidence sentence is the answer
+            logger.info("answering with the evidence sentence; the draft did not verify: %r", answer.draft)
+            answer.extractive = True
+            answer.text = best.quote
+            answer.sentences = [AnswerSentence(best.quote, 0, len(best.quote), [1], [best], verified=True)]
         timings.total = time.perf_counter() - started
         yield answer
 
@@ -93,22 +126,30 @@ class Pipeline:
                 return event
         raise RuntimeError("the pipeline ended without an answer")  # pragma: no cover
 
-    def _weak_retrieval(self, query: str, hits: list[Hit]) -> str | None:
-        if not hits:
-            return "nothing in the index matches the question"
-        coverage = max(query_coverage(query, hit.text, detect_language(query)) for hit in hits)
-        if coverage < self.settings.refuse_min_coverage:
-            return (f"retrieval is weak: the best passage contains {coverage:.0%} of the question's words "
-                    f"(< refuse_min_coverage {self.settings.refuse_min_coverage:.0%})")
-        return None
-
     def _refuse(self, answer: Answer, reason: str, started: float) -> Answer:
         logger.info("refusing: %s", reason)
         answer.refusal = reason
-        answer.draft = answer.text
         answer.text = REFUSALS.get(answer.language, REFUSALS["en"])
         answer.timings.total = time.perf_counter() - started
         return answer
+
+
+def _quote(evidence: Evidence, number: int) -> Citation:
+    """An evidence sentence as a citation of source ``[number]``, with article offsets."""
+    hit = evidence.hit
+    return Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id,
+                    hit.start + evidence.start, hit.start + evidence.end, evidence.text)
+
+
+def _compose(sentences: list[AnswerSentence]) -> tuple[str, list[AnswerSentence]]:
+    """One text of ``sentences`` (stripped of anything between them), with their spans in that text."""
+    parts, placed, position = [], [], 0
+    for sentence in sentences:
+        text = sentence.text.strip()
+        placed.append(replace(sentence, text=text, start=position, end=position + len(text)))
+        parts.append(text)
+        position += len(text) + 1
+    return " ".join(parts), placed
 
 
 def _answer_language(question: str) -> str:

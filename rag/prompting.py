@@ -1,11 +1,13 @@
 """Prompts for answering from numbered sources, fitted into the model's context window.
 
 Instruct models get their own chat template (from the GGUF metadata); base models get a few-shot
-completion prompt. Sources are added strongest first while they fit; a passage is never cut
-mid-sentence (only the single strongest one may be shortened to whole sentences).
+completion prompt. Sources (the evidence excerpts of rag.evidence) are added strongest first while they
+fit; a passage is never cut mid-sentence (only the single strongest one may be shortened to whole
+sentences).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,15 +15,19 @@ from rag.chunking import split_sentences
 from rag.citations import Source
 from rag.retrieval import Hit
 
+# What the instructions tell the model to write when the excerpts hold no answer.
+DECLINES = {"id": "Tidak disebutkan.", "en": "Not mentioned."}
 INSTRUCTIONS = {
-    "id": ("Jawab pertanyaan hanya dengan informasi dari sumber bernomor di bawah. Tulis jawaban singkat "
-           "dalam bahasa Indonesia dan sebutkan sumbernya dengan [n] di akhir kalimat. Jika sumber tidak "
-           "memuat jawabannya, katakan bahwa artikel tidak menyebutkannya."),
-    "en": ("Answer the question using only the numbered sources below. Write a short answer in English and "
-           "cite the source as [n] at the end of each sentence. If the sources do not contain the answer, say "
-           "that the articles do not say."),
+    "id": ("Jawab pertanyaan hanya dengan informasi dari kutipan artikel bernomor di bawah. Tulis jawaban "
+           "singkat, satu kalimat dalam bahasa Indonesia. Salin angka dan nama persis seperti tertulis di "
+           "kutipan, lalu tulis nomor kutipan yang kamu pakai, misalnya [1]. Jika kutipan tidak memuat "
+           "jawabannya, tulis hanya: " + DECLINES["id"]),
+    "en": ("Answer the question using only the numbered article excerpts below. Write a short answer, one "
+           "sentence in English. Copy numbers and names exactly as written in the excerpts, then write the "
+           "number of the excerpt you used, for example [1]. If the excerpts do not contain the answer, write "
+           "only: " + DECLINES["en"]),
 }
-LABELS = {"id": ("Sumber", "Pertanyaan", "Jawaban"), "en": ("Sources", "Question", "Answer")}
+LABELS = {"id": ("Kutipan", "Pertanyaan", "Jawaban"), "en": ("Excerpts", "Question", "Answer")}
 # One worked example per language for base models, which only continue text.
 EXAMPLES = {
     "id": ("[1] Jembatan Baru Dibuka (2026-01-10)\nJembatan Sungai Musi yang baru dibuka pada Sabtu. "
@@ -57,7 +63,7 @@ def format_source(number: int, hit: Hit, text: str | None = None) -> str:
 
 
 def build_prompt(model: PromptModel, question: str, hits: list[Hit], language: str, max_answer_tokens: int) -> Prompt:
-    """The answering prompt with as many of ``hits`` (best first) as fit next to the answer budget."""
+    """The answering prompt with the leading ``hits`` (best first) that fit next to the answer budget."""
     lang = language if language in INSTRUCTIONS else "en"
     budget = model.n_ctx - max_answer_tokens - 8  # a few tokens of slack for BOS and template edges
     sources: list[Source] = []
@@ -70,12 +76,14 @@ def build_prompt(model: PromptModel, question: str, hits: list[Hit], language: s
             sources.append(Source(number, hit))
             texts.append(format_source(number, hit))
             prompt, stop = candidate, candidate_stop
-        elif not sources:  # the strongest passage alone is too long: keep its leading whole sentences
+            continue
+        if not sources:  # the strongest passage alone is too long: keep its leading whole sentences
             shortened = _leading_sentences(model, lang, question, hit, budget)
             if shortened is not None:
                 sources.append(Source(1, shortened))
                 texts.append(format_source(1, shortened))
                 prompt, stop = _render(model, lang, question, texts)
+        break  # the sources keep the numbers the caller gave them: none is skipped
     return Prompt(prompt, stop, sources, model.count_tokens(prompt))
 
 
@@ -102,3 +110,9 @@ def _leading_sentences(model: PromptModel, lang: str, question: str, hit: Hit, b
         if model.count_tokens(prompt) <= budget:
             return Hit(**{**hit.__dict__, "text": text, "end": hit.start + end})
     return None
+
+
+def declines(text: str) -> bool:
+    """Whether the model wrote that the excerpts hold no answer (in either language)."""
+    plain = re.sub(r"[\W_]+", " ", text).strip().lower()
+    return any(plain.startswith(re.sub(r"[\W_]+", " ", phrase).strip().lower()) for phrase in DECLINES.values())

@@ -60,6 +60,10 @@ class Retriever:
         """How much the dense leg counts for a query in ``language``."""
         return self.settings.dense_weight if self.embedder_knows(language) else self.settings.dense_weight_foreign
 
+    def idf(self, stem: str) -> float:
+        """How rare a stem is in the live index (see LexicalIndex.idf)."""
+        return self.index.lexical.idf(stem)
+
     def leg_scores(self, query: str, n: int) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
         """Chunk id -> score for the dense leg's and the lexical leg's top ``n``, and their fusion."""
         index = self.index

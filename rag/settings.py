@@ -24,7 +24,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_file_mb": (0, None), "top_k": (1, None), "candidates": (1, None), "approx_min_chunks": (0, None),
     "ivf_nprobe": (1, None), "dense_weight": (0, 1), "dense_weight_foreign": (0, 1), "llm_threads": (0, None),
     "llm_context": (256, None), "max_answer_tokens": (1, None), "temperature": (0, None),
-    "refuse_min_coverage": (0, 1), "port": (0, 65535),
+    "min_answerability": (0, 1), "port": (0, 65535),
 }
 
 
@@ -55,7 +55,7 @@ class Settings:
     llm_prompt_style: str = "auto"
     max_answer_tokens: int = 256
     temperature: float = 0.0
-    refuse_min_coverage: float = 0.35
+    min_answerability: float = 0.35  # bench/refusal.py calibrates it on idk-mrc-valid
     query_rewriter: str = "heuristic"
     host: str = "127.0.0.1"
     port: int = 7860

@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import Iterator
 
-from rag.answer import Answer, Retrieved, Token
-from rag.citations import strip_markers
+from rag.answer import QUOTE_LABELS, Answer, EvidenceFound, Retrieved, Token
+from rag.citations import Citation, strip_markers
 from rag.indexer import build_index
 from rag.library import add_files, index_status, indexed_articles, remove_article
 from rag.models import BUNDLED_LLMS
@@ -55,10 +55,44 @@ def _marked(hit: Hit, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+# Labels of the chat answer, in the question's language.
+LABELS = {
+    "id": {"checking": "Sedang memeriksa sumber…", "evidence": "Bukti dari artikel", "details": "Rincian teknis",
+           "dropped": "Dihapus dari jawaban karena tidak didukung artikel"},
+    "en": {"checking": "Checking against the sources…", "evidence": "Evidence from the articles",
+           "details": "Technical details", "dropped": "Removed from the answer: not supported by the articles"},
+}
+
+
+def _labels(language: str) -> dict[str, str]:
+    return LABELS.get(language, LABELS["en"])
+
+
+def render_quote(citation: Citation) -> str:
+    """One evidence sentence as a markdown quote with its source link."""
+    date = f" ({html.escape(citation.published)})" if citation.published else ""
+    return (f"> “{_escape_markdown(citation.quote)}” — _{_escape_markdown(citation.title)}_{date} "
+            f"[\\[{citation.number}\\]](#source-{citation.number})")
+
+
+def render_evidence(evidence: list[Citation], language: str, draft: str = "") -> str:
+    """What the chat shows while the model writes: the evidence, then the draft marked as being checked."""
+    labels = _labels(language)
+    parts = [f"**{labels['evidence']}**", *map(render_quote, evidence)]
+    parts.append(f"_{labels['checking']}_" + (f" {_escape_markdown(strip_markers(draft))}" if draft.strip() else ""))
+    return "\n\n".join(parts)
+
+
+def _details(summary: str, lines: list[str]) -> str:
+    body = "<br>".join(html.escape(line) for line in lines)
+    return f"<details><summary>{html.escape(summary)}</summary>{body}</details>"
+
+
 def render_answer(answer: Answer) -> tuple[str, str]:
     """(chat message as markdown, sources panel as HTML) for a finished answer."""
+    labels = _labels(answer.language)
     if answer.refusal:
-        return f"{answer.text}\n\n_({answer.refusal})_", render_hits(answer.passages)
+        return f"{answer.text}\n\n{_details(labels['details'], [answer.refusal])}", render_hits(answer.passages)
     lines, highlights = [], {}
     for sentence in answer.sentences:
         if not sentence.is_claim:
@@ -66,12 +100,15 @@ def render_answer(answer: Answer) -> tuple[str, str]:
         for citation in sentence.citations:
             highlights.setdefault(citation.number, []).append((citation.start, citation.end))
         refs = "".join(f" [\\[{n}\\]](#source-{n})" for n in sorted({c.number for c in sentence.citations}))
-        text = _escape_markdown(strip_markers(sentence.text).strip())
-        if sentence.verified:
-            lines.append(f"{text}{refs}")
-        else:
-            lines.append(f"⚠️ ~~{text}~~ _(unsupported: {_escape_markdown('; '.join(sentence.problems))})_{refs}")
-    return " ".join(lines), render_hits(answer.passages, highlights)
+        lines.append(f"{_escape_markdown(strip_markers(sentence.text).strip())}{refs}")
+    if answer.extractive:
+        message = f"**{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}:** " + render_quote(answer.evidence[0])[2:]
+    else:
+        message = "**" + " ".join(lines) + "**\n\n" + "\n\n".join(map(render_quote, answer.evidence))
+    if answer.dropped:
+        message += "\n\n" + _details(labels["dropped"], [f"{strip_markers(s.text)} ({'; '.join(s.problems)})"
+                                                          for s in answer.dropped])
+    return message, render_hits(answer.passages, highlights)
 
 
 def _text(content) -> str:
@@ -98,14 +135,18 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
             return
         turns = [(_text(q["content"]), _text(a["content"])) for q, a in zip(messages[::2], messages[1::2])]
         messages += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        sources, text = "", ""
+        sources, text, evidence, language = "", "", [], "en"
         try:
             for event in pipeline.answer(message, turns):
                 if isinstance(event, Retrieved):
                     sources = render_hits(event.passages)
+                elif isinstance(event, EvidenceFound):
+                    evidence, language = event.evidence, event.language
+                    sources = render_hits(event.passages, {c.number: [(c.start, c.end)] for c in evidence})
                 elif isinstance(event, Token):
                     text += event.text
-                    messages[-1] = {"role": "assistant", "content": _escape_markdown(text)}
+                if isinstance(event, (EvidenceFound, Token)):
+                    messages[-1] = {"role": "assistant", "content": render_evidence(evidence, language, text)}
                 elif isinstance(event, Answer):
                     content, sources = render_answer(event)
                     messages[-1] = {"role": "assistant", "content": content}
@@ -125,8 +166,8 @@ def build_app(settings: Settings, pipeline: Pipeline | None = None):
         return render_hits(pipeline.retriever.search(question))
 
     with gr.Blocks(title="Berita QA — offline news chat") as app:
-        gr.Markdown("## Tanya berita · Ask the news\nAnswers come only from the indexed articles; every "
-                    "sentence is checked against its source (⚠️ = not supported).")
+        gr.Markdown("## Tanya berita · Ask the news\nAnswers come only from the indexed articles: each one "
+                    "is checked against the article sentence quoted under it.")
         with gr.Tab("Chat"):
             with gr.Row():
                 with gr.Column(scale=3):
