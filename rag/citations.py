@@ -28,6 +28,9 @@ MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text m
 MIN_CONTENT_TOKENS = 2    # fewer content stems: a terse answer ("Polonia.", "85."), checked with the
                           # question; a sentence with more must have at least this many found
 BOILERPLATE = frozenset({"sumber", "source", "sources", "jawaban", "answer", "referensi", "reference"})
+# Words that only qualify a number ("sebanyak 4.000", "about 34,000"): no fact of their own to support.
+QUANTIFIERS = frozenset("sebanyak sedikitnya setidaknya sekitar kurang lebih hampir sejumlah total jumlah "
+                        "about around approximately nearly almost roughly some total least".split())
 KEY_BONUS = 0.2           # alignment weight of the share of numbers and names found
 PRECISION_BONUS = 0.1     # alignment weight of the share of the candidate's stems used
 PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this much
@@ -161,6 +164,34 @@ def _numbers(text: str) -> list[tuple[str, set[str]]]:
             for raw in _NUMBER_OR_MONTH.findall(text)]
 
 
+def _counted(text: str, language: str) -> list[tuple[str, set[str], list[str]]]:
+    """Each number of ``text`` with its values and the content stems of the (up to) two words after it:
+    what it counts ("4.000 warga", "1.350 rumah terendam")."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        after = _WORD.findall(text[m.end():m.end() + 40])[:2]
+        stems = [stem for word in after if word not in _MONTHS for stem in _stems(word, language)
+                 if not stem[0].isdigit()]
+        out.append((m.group(), _number_values(m.group()), stems))
+    return out
+
+
+def _miscounted(sentence: str, support: str, language: str) -> list[tuple[str, str, str]]:
+    """Numbers of ``sentence`` that count something else wherever ``support`` has them: (number, what the
+    sentence says it counts, what the support says). "1.350 warga" against "1.350 rumah terendam"."""
+    counted: dict[str, set[str]] = {}
+    for _, values, stems in _counted(support, language):
+        for value in values:
+            counted.setdefault(value, set()).update(stems[:2])
+    wrong = []
+    for raw, values, stems in _counted(sentence, language):
+        noun = stems[0] if stems else None
+        found = set().union(*(counted.get(v, set()) for v in values))
+        if noun and found and noun not in found:
+            wrong.append((raw, noun, sorted(found)[0]))
+    return wrong
+
+
 def _names(sentence: str) -> list[re.Match]:
     """Acronyms and capitalised words; the first word only if another name follows it."""
     names = [m for m in _WORD.finditer(sentence) if len(w := m.group()) > 1 and w[0].isupper()
@@ -193,7 +224,8 @@ def _stems(text: str, language: str) -> set[str]:
 
 def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
            context: Sequence[str] = (), question: str = "") -> tuple[bool, list[str]]:
-    """Do the sentence's numbers, names and most content words occur in the cited texts?
+    """Do the sentence's numbers (counting the same thing), names and most content words occur in the
+    cited texts?
 
     Names may also be found in ``context`` (e.g. the whole source passages); ``label`` names
     the support in the problems, e.g. ``"source [1]"``. With a ``question``, what the sentence repeats
@@ -206,6 +238,8 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     asked_stems = _stems(question, language) if question else set()
     problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
                 for raw, vs in _numbers(sentence) if not vs & (values | asked_values)]
+    problems += [f"number {raw} counts '{theirs}' in {label}, not '{ours}'"
+                 for raw, ours, theirs in _miscounted(sentence, support, language)]
     words = _facts("\n".join([support, *context]))[1]
     runs: list[list[int]] = []
     names = _names(sentence)
@@ -220,7 +254,7 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     starts = {m.start() for m in names}
     unnamed = _WORD.sub(lambda m: "" if m.start() in starts else m.group(), sentence)
     # names were checked above; words repeated from the question are given
-    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _labels(language)
+    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _fillers(language)
     found = len(content & _stems(support, language))
     share = found / len(content) if content else 1.0
     if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
@@ -333,9 +367,9 @@ def _relevance(evidence: Sequence[Evidence]) -> Callable[[_Candidate], float]:
 
 
 @lru_cache(maxsize=None)
-def _labels(language: str) -> frozenset[str]:
-    """Stems of BOILERPLATE words: a leading "Jawaban:" states nothing that needs support."""
-    return frozenset(_stems(" ".join(BOILERPLATE), language))
+def _fillers(language: str) -> frozenset[str]:
+    """Stems of BOILERPLATE and QUANTIFIERS: "Jawaban: sebanyak 4.000 warga" claims only "4.000 warga"."""
+    return frozenset(_stems(" ".join(BOILERPLATE | QUANTIFIERS), language))
 
 
 def _is_boilerplate(text: str) -> bool:

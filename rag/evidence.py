@@ -5,7 +5,8 @@ Every sentence of every retrieved passage is scored against the question:
 - **coverage**: the question's content stems found in the sentence, weighted by how rare each stem is in
   the index (a match on "Hadinata" counts more than one on "Indonesia"); stems found only in a
   neighbouring sentence count half, because news sentences lean on the one before ("Ia mengatakan ..."),
-  and stems found only in the title a quarter (it says what the whole article is about);
+  and stems found only elsewhere in the passage or in its title a quarter (they say what the whole text
+  is about: the sentence that answers need not repeat them);
 - **answer kind**: "berapa / how many" wants a number, "kapan / when" a date, "siapa / who" and
   "di mana / where" a name, "apa yang dimaksud / what is" a defining verb ("adalah", "is"); a sentence
   without one is unlikely to answer;
@@ -27,7 +28,7 @@ from rag.lexical import tokenize
 from rag.retrieval import Hit
 
 NEIGHBOUR_CREDIT = 0.5    # a question stem found only in a neighbouring sentence
-TITLE_CREDIT = 0.25       # ... only in the title (which every sentence of the article shares)
+PASSAGE_CREDIT = 0.4      # ... only elsewhere in the passage or its title (what the whole text is about)
 KIND_BONUS = 0.25         # the sentence holds the kind of thing asked for (number, date, name)
 NOTHING_NEW_PENALTY = 0.5 # the sentence adds no content word to the question
 RANK_DECAY = 0.15         # score lost per place the passage's article is below the first
@@ -118,10 +119,11 @@ def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable
         spans = split_sentences(hit.text)
         stems = [set(tokenize(hit.text[s:e], language)) for s, e in spans]
         title = set(tokenize(hit.title, language))
+        passage = title.union(*stems)
         for i, (start, end) in enumerate(spans):
             nearby = set().union(*stems[max(0, i - NEIGHBOURS):i], *stems[i + 1:i + 1 + NEIGHBOURS])
             credit = sum(w * (1.0 if stem in stems[i] else NEIGHBOUR_CREDIT if stem in nearby
-                              else TITLE_CREDIT if stem in title else 0.0) for stem, w in wanted.items())
+                              else PASSAGE_CREDIT if stem in passage else 0.0) for stem, w in wanted.items())
             coverage = credit / total
             kind_ok = has_kind(hit.text[start:end], kind, question)
             new = bool(stems[i] - set(wanted))

@@ -331,3 +331,57 @@ def test_an_answer_that_repeats_the_question_verifies_nothing():
     assert [s.problems for s in echoed] == [[REPEATS_QUESTION]] and not any(s.is_claim for s in echoed)
     answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id", question=question)
     assert answered[0].verified and answered[0].is_claim
+
+
+# --- claims, not formatting -------------------------------------------------------------
+
+HADINATA = ("Tim Indonesia\n\nTim bulu tangkis Indonesia berangkat ke Piala Thomas pekan depan. "
+            "Tim itu dilatih oleh Christian Hadinata sejak 2024. Tim menginap di hotel dekat stadion.")
+
+
+@pytest.mark.parametrize("marker", ["[n]", "[0]", "[9]", "(1)", "[source 1]", "[1.]"])
+def test_a_correct_answer_with_a_malformed_marker_verifies(marker):
+    ARTICLES["hadinata"] = HADINATA
+    [result] = check_answer(f"Christian Hadinata {marker}", [make_source(1, "hadinata")], "id",
+                            question="Siapa pelatih tim bulu tangkis Indonesia?")
+    assert result.verified, result.problems
+    assert marker not in strip_markers(result.text) and result.markers == []
+    assert "Christian Hadinata" in result.citations[0].quote
+
+
+def test_an_invented_number_is_still_flagged_with_a_malformed_marker(id_sources):
+    [result] = check_answer("Sebanyak 5.000 warga mengungsi [n].", id_sources, "id",
+                            question="Berapa warga yang mengungsi?")
+    assert not result.verified and "number 5.000 not in source [1]" in result.problems
+
+
+def test_words_repeated_from_the_question_are_given():
+    ARTICLES["zoo"] = ("Riverside Zoo opens\n\nThe zoo welcomed 2,400 visitors on its opening day. "
+                       "Its director said the zoo houses 85 species.")
+    question = "How many visitors did the Riverside Zoo welcome on its opening day?"
+    # "Riverside Zoo" is not in the supporting sentence: it is the question's, not a new claim
+    [result] = check_answer("The Riverside Zoo welcomed 2,400 visitors on its opening day [1].",
+                            [make_source(1, "zoo")], "en", question=question)
+    assert result.verified, result.problems
+    [result] = check_answer("The Riverside Zoo welcomed 2,400 visitors on its opening day [1].",
+                            [make_source(1, "zoo")], "en")
+    assert not result.verified  # without the question the name must be in the source
+
+
+def test_a_number_from_a_sentence_about_something_else_is_flagged():
+    ARTICLES["demak"] = ("Banjir Demak, 4.000 Warga Mengungsi\n\nHujan deras membuat tanggul sungai jebol. "
+                         "Sedikitnya 4.000 warga telah dievakuasi ke 18 titik pengungsian. "
+                         "Hingga Senin sore, tercatat 1.350 rumah terendam.")
+    question = "Berapa warga yang mengungsi karena banjir di Demak?"
+    sources = [make_source(1, "demak")]
+    for wrong in ("1.350 warga [1].", "Sebanyak 1.350 warga mengungsi karena banjir di Demak [1]."):
+        [result] = check_answer(wrong, sources, "id", question=question)
+        assert not result.verified, wrong
+        assert any("1.350" in p or "not about the question" in p for p in result.problems), result.problems
+    [right] = check_answer("Sebanyak 4.000 warga mengungsi [1].", sources, "id", question=question)
+    assert right.verified and "4.000 warga" in right.citations[0].quote
+
+
+def test_a_leading_answer_label_is_not_a_claim_to_check(id_sources):
+    [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id", question="Berapa warga yang mengungsi?")
+    assert result.verified, result.problems

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answer, Retrieved, Token
+from rag.answer import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.generator import Generator
 from rag.pipeline import Pipeline
 from rag.prompting import build_prompt
@@ -44,12 +44,58 @@ def test_off_topic_question_is_refused_in_its_language(pipeline, question, langu
     assert phrase in answer.text and answer.passages  # the closest passages are still shown
 
 
-def test_streaming_yields_pieces_before_the_answer(pipeline):
+def test_evidence_comes_first_then_the_draft_then_the_answer(pipeline):
     events = list(pipeline.answer("How much money did the Calder Bay marathon raise for charity?"))
-    assert isinstance(events[0], Retrieved) and isinstance(events[-1], Answer)
+    assert isinstance(events[0], Retrieved) and isinstance(events[1], EvidenceFound) and isinstance(events[-1], Answer)
+    assert events[1].evidence[0].article_id.startswith("calder-bay") and events[1].evidence[0].number == 1
+    assert events[1].passages[0].article_id == events[1].evidence[0].article_id
     tokens = [e for e in events if isinstance(e, Token)]
-    assert len(tokens) >= 3
-    assert events[-1].timings.first_token is not None and events[-1].timings.total >= events[-1].timings.first_token
+    assert len(tokens) >= 3 and all(isinstance(e, Token) for e in events[2:-1])
+    timings = events[-1].timings
+    assert timings.evidence < timings.first_token <= timings.total
+
+
+def test_the_same_question_gets_the_same_answer(pipeline):
+    """llama.cpp's reuse of the previous prompt's state once made a repeated question answer differently."""
+    question = "Berapa ton beras cadangan yang akan disalurkan pemerintah lewat operasi pasar?"
+    first = pipeline.ask(question)
+    again = [pipeline.ask(question) for _ in range(2)]
+    pipeline.ask("How many newspaper pages did the Greyhaven library put online?")  # another prompt in between
+    after_other = pipeline.ask(question)  # as after "New chat": no history
+    assert {a.draft for a in [*again, after_other]} == {first.draft} and first.draft
+    assert {a.text for a in [*again, after_other]} == {first.text}
+
+
+class WrongNumbers:
+    """A stand-in model that always answers with a number no source holds (narrow test of the fallback)."""
+
+    n_ctx = 2048
+    is_chat_model = True
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def render_chat(self, messages):
+        return "\n".join(m["content"] for m in messages), []
+
+    def stream(self, prompt, **kwargs):
+        yield from ["Sebanyak 9.999 warga ", "mengungsi [1]."]
+
+
+def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sample_settings, embedder):
+    pipeline = Pipeline(sample_settings, Retriever(sample_settings, embedder), WrongNumbers())
+    answer = pipeline.ask("Berapa warga yang mengungsi karena banjir di Demak?")
+    assert answer.refusal is None and answer.extractive
+    assert "9.999" not in answer.text and "4.000 warga" in answer.text
+    assert answer.text == answer.evidence[0].quote and answer.verified
+    assert [s.text for s in answer.dropped] == ["Sebanyak 9.999 warga mengungsi [1]."]
+    article = pipeline.retriever.index.store.article(answer.evidence[0].article_id)
+    assert article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
+
+
+def test_a_refusal_in_indonesian_has_no_english_in_it(pipeline):
+    answer = pipeline.ask("Siapa presiden Amerika Serikat pada tahun 1990?")
+    assert answer.refusal and answer.text == REFUSALS["id"]  # the technical reason stays in answer.refusal
 
 
 def test_follow_up_retrieves_the_first_turns_article(pipeline):
