@@ -37,6 +37,7 @@ class Answer:
     evidence: list[Citation] = field(default_factory=list)  # the source sentences that answer, quoted
     extractive: bool = False            # ``text`` is the evidence sentence itself, not the model's words
     answerability: float | None = None  # the evidence score the refusal decision was made on
+    decline_probability: float | None = None  # how likely the model was to start with "Tidak disebutkan"
     refusal: str | None = None          # why the system declined to answer (technical, for logs/details)
     draft: str = ""                     # what the model wrote, before checking
     dropped: list[AnswerSentence] = field(default_factory=list)  # model sentences the sources do not support

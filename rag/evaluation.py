@@ -139,15 +139,17 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
-             answers: bool = False, limit: int | None = None, spread: bool = False) -> dict:
-    """Index ``articles`` (reused when built before with the same signature) and score the questions
-    (the first ``limit`` ones, or ``limit`` evenly spaced ones with ``spread``)."""
+             answers: bool = False, limit: int | None = None, spread: bool = False,
+             index_name: str | None = None) -> dict:
+    """Index ``articles`` (reused when built before with the same signature; under ``index_name``, by
+    default one named after the file's content) and score the questions (the first ``limit`` ones, or
+    ``limit`` evenly spaced ones with ``spread``)."""
     questions = load_questions(questions_path)
     if limit is not None and spread and len(questions) > limit:
         questions = [questions[i * len(questions) // limit] for i in range(limit)]
     questions = questions[:limit]
     digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
-    settings = settings.with_values({"index_name": f"eval-{digest}"})
+    settings = settings.with_values({"index_name": index_name or f"eval-{digest}"})
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
         shutil.copy(articles, Path(corpus) / "articles.jsonl")
         report = build_index(Path(corpus), settings)
@@ -199,6 +201,7 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
         details.append({"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
                         "text": answer.text, "draft": answer.draft, "refusal": answer.refusal,
                         "extractive": answer.extractive, "answerability": answer.answerability,
+                        "decline_probability": answer.decline_probability,
                         "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total})
         total.append(answer.timings.total)
         if answer.timings.evidence is not None:

@@ -46,8 +46,8 @@ _MONTHS_AND_DAYS = frozenset(
     "november december monday tuesday wednesday thursday friday saturday sunday century".split())
 # (pattern over the lower-cased question, kind of answer) — first match wins, so "tahun berapa" is a date.
 _QUESTION_KINDS = [
-    (re.compile(r"\b(?:kapan\w*|tahun berapa|tanggal berapa|pada tahun apa|when|what year|which year|"
-                r"what date|in what year)\b"), "date"),
+    (re.compile(r"\b(?:kapan\w*|tahun berapa|tanggal berapa|pada tahun apa|when|what years?|which years?|"
+                r"what date|in what years?)\b"), "date"),
     (re.compile(r"\b(?:berapa\w*|how (?:many|much|long|old|far|big|large|tall|high)|what percentage)\b"), "number"),
     (re.compile(r"\b(?:siapa\w*|who|whom|whose|di ?mana\w*|where)\b"), "name"),
     (re.compile(r"\b(?:apa(?:kah)? (?:yang )?(?:di)?maksud|apa(?:kah)? (?:itu|arti|pengertian)|apa arti\w*|"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
+
+import numpy as np
 from typing import TYPE_CHECKING, Iterator
 
 from rag.llm import load_llama
@@ -58,22 +60,45 @@ class Generator:
         stop = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
         return response.prompt, stop
 
+    def _probe(self, prompt: str, probe: dict[str, float]) -> None:
+        """Evaluate ``prompt`` as the completion will (which then samples from this state without
+        evaluating it again) and fill ``probe`` with first-token probabilities."""
+        llm = self.llm
+        llm.eval(llm.tokenize(prompt.encode("utf-8"), special=True))
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        for word in probe:
+            first = llm.tokenize(word.encode("utf-8"), add_bos=False, special=False)[:1]
+            probe[word] = float(probabilities[first[0]]) if first else 0.0
+
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
-               temperature: float | None = None, cancel: threading.Event | None = None) -> Iterator[str]:
-        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set."""
+               temperature: float | None = None, cancel: threading.Event | None = None,
+               grammar: str | None = None, probe: dict[str, float] | None = None) -> Iterator[str]:
+        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set.
+
+        ``grammar`` (GBNF, see rag.grammar) restricts what the model may write. ``probe`` maps words to
+        fill in, before the first piece, with the probability that the completion starts with each
+        word's first token (e.g. how likely the model is to decline).
+        """
+        from llama_cpp import LlamaGrammar
+
         with self._generate_lock:
             # llama.cpp reuses the evaluated prefix of the previous prompt; evaluating a prompt in other
             # batches changes its logits slightly, and greedy decoding then picks other words. From a
             # clean state the same prompt always gives the same answer.
             self.llm.reset()
+            if probe is not None:
+                self._probe(prompt, probe)
             pieces = self.llm.create_completion(
                 prompt,
                 max_tokens=max_tokens or self.settings.max_answer_tokens,
                 stop=stop or [],
                 temperature=self.settings.temperature if temperature is None else temperature,
+                grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
                 stream=True,
             )
             for piece in pieces:

@@ -16,12 +16,13 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag.answer import REFUSALS, Answer, Event, EvidenceFound, Retrieved, Timings, Token
-from rag.citations import AnswerSentence, Citation, check_answer
+from rag.citations import AnswerSentence, Citation, check_answer, strip_markers
 from rag.conversation import rewrite_with_llm, standalone_query
-from rag.evidence import Evidence, answerability, excerpts, rank_sentences
+from rag.evidence import Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences
 from rag.generator import Generator
+from rag.grammar import answer_grammar
 from rag.language import detect_language
-from rag.prompting import build_prompt, declines
+from rag.prompting import build_prompt, decline_word, declines
 from rag.questions import addresses_model, clean_question
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -81,18 +82,27 @@ class Pipeline:
 
         prompt = build_prompt(self.generator, question, [excerpt for excerpt, _ in chosen], language,
                               self.settings.max_answer_tokens)
+        grammar = (answer_grammar([source.hit.text for source in prompt.sources], len(prompt.sources), language)
+                   if self.settings.llm_grammar else None)
+        probe = {decline_word(language): 0.0}
         pieces: list[str] = []
-        for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel):
+        for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel, grammar=grammar,
+                                           probe=probe):
             if timings.first_token is None:
                 timings.first_token = time.perf_counter() - started
             pieces.append(piece)
             yield Token(piece)
         answer.draft = "".join(pieces).strip()
+        answer.decline_probability = next(iter(probe.values()))
         embedder = self.retriever.embedder if self.retriever.embedder_knows(language) else None
         checked = [] if declines(answer.draft) else check_answer(answer.draft, prompt.sources, language, embedder,
                                                                  question, ranked)
         shown = [s for s in checked if s.is_claim and s.verified]
         answer.dropped = [s for s in checked if s.is_claim and not s.verified]
+        kind = question_kind(question)
+        if shown and not any(has_kind(strip_markers(s.text), kind, question) for s in shown):
+            answer.dropped += [replace(s, problems=[f"does not give the {kind} asked for"]) for s in shown]
+            shown = []
         if shown:
             answer.text, answer.sentences = _compose(shown)
             answer.evidence = list({(c.article_id, c.start): c for s in shown for c in s.citations}.values())

@@ -112,6 +112,11 @@ def _leading_sentences(model: PromptModel, lang: str, question: str, hit: Hit, b
     return None
 
 
+def decline_word(language: str) -> str:
+    """The first word of what the model is told to write when the excerpts hold no answer."""
+    return DECLINES.get(language, DECLINES["en"]).split()[0]
+
+
 def declines(text: str) -> bool:
     """Whether the model wrote that the excerpts hold no answer (in either language)."""
     plain = re.sub(r"[\W_]+", " ", text).strip().lower()

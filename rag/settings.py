@@ -53,6 +53,7 @@ class Settings:
     llm_context: int = 2048
     llm_extra_bufts: bool = False
     llm_prompt_style: str = "auto"
+    llm_grammar: bool = False  # answers may only use the evidence's words (rag/grammar.py)
     max_answer_tokens: int = 256
     temperature: float = 0.0
     min_answerability: float = 0.35  # bench/refusal.py calibrates it on idk-mrc-valid

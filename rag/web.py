@@ -58,9 +58,9 @@ def _marked(hit: Hit, spans: list[tuple[int, int]]) -> str:
 # Labels of the chat answer, in the question's language.
 LABELS = {
     "id": {"checking": "Sedang memeriksa sumber…", "evidence": "Bukti dari artikel", "details": "Rincian teknis",
-           "dropped": "Dihapus dari jawaban karena tidak didukung artikel"},
+           "dropped": "Dihapus dari jawaban (tidak didukung artikel)"},
     "en": {"checking": "Checking against the sources…", "evidence": "Evidence from the articles",
-           "details": "Technical details", "dropped": "Removed from the answer: not supported by the articles"},
+           "details": "Technical details", "dropped": "Removed from the answer (not supported by the articles)"},
 }
 
 

@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from rag.web import EXAMPLES
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
@@ -21,6 +23,23 @@ def page(server):
         page.goto(server)
         yield page
         browser.close()
+
+
+@pytest.mark.parametrize("example, expected", zip(EXAMPLES, ["4.000", "14.500", "34,000"]))
+def test_the_landing_page_examples_are_answered_and_cited(page, example, expected, tmp_path):
+    page.locator("#clear").click()
+    page.get_by_text(example, exact=True).first.click()  # the example fills the question box
+    assert page.locator("#question textarea").input_value() == example
+    page.locator("#ask").click()
+    answer = page.locator("#chat .message").last
+    answer.locator("a[href^='#source-']").first.wait_for(timeout=180_000)  # the evidence, cited
+    page.wait_for_function("() => !/Sedang memeriksa|Checking against/.test("
+                           "[...document.querySelectorAll('#chat .message')].pop().innerText)", timeout=180_000)
+    text = answer.inner_text()
+    assert expected in text and "⚠️" not in text, text
+    assert "Sedang memeriksa" not in text and "Checking against" not in text
+    assert any(expected in mark for mark in page.locator("#sources mark").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "example.png"), full_page=True)
 
 
 def test_ask_in_the_browser_shows_answer_and_highlighted_source(page, tmp_path):
