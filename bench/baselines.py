@@ -29,7 +29,7 @@ from rag.embedding import Embedder
 from rag.evaluation import EvalQuestion, answer_rank, article_rank, load_questions, ranking_metrics
 from rag.models import resolve_embedder
 from rag.settings import Settings
-from retrieval import ALL_SETS, KS, QUICK_LIMIT, run_set
+from retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
 from paths import EVAL_DIR, OUT_DIR
 
 LANGCHAIN_EMBEDDER = "all-MiniLM-L6-v2"  # what the LangChain quickstart user picks: the popular English model
@@ -141,7 +141,7 @@ def run_product(name: str, args, embedder: Embedder, out: Path) -> list[str]:
     ranks, answers, _, timing = run_set(name, ns, embedder)
     build = f"{timing['build_s']:.1f}" + ("" if args.fresh else " (cached)")
     qps = f"{timing['qps']:.1f}"
-    return [row("**product: fused (default)**", ranks["weighted (default)"], answers["weighted (default)"],
+    return [row("**product: fused (default)**", ranks[FUSED_DEFAULT], answers[FUSED_DEFAULT],
                 build, qps),
             row("BM25 alone (product chunks)", ranks["lexical"], answers["lexical"], "", ""),
             row(f"dense alone (product chunks, {embedder.name})", ranks["dense"], answers["dense"], "", "")]

@@ -2,16 +2,27 @@
 
 Plain reciprocal-rank fusion treats both legs as equally good, which drags the result below the better
 leg when one is much weaker (with the English-only MiniLM on Indonesian news: facqa-valid R@5 BM25
-0.920, RRF 0.785). Here each leg's scores are min-max normalised over its candidates and mixed with a
-weight that depends on whether the embedder knows the query's language (``embed_languages``; "auto"
-asks the model). Measured by ``bench/retrieval.py`` on ../shared/eval: with the default multilingual-e5
-every language gets ``dense_weight`` 0.5, which beats both legs on Indonesian and English sets; with
-MiniLM, Indonesian questions are best served by BM25 alone (``dense_weight_foreign`` 0).
+0.920, RRF 0.785). Both fusions here min-max normalise each leg's scores over its candidates and mix
+them with a dense weight that depends on whether the embedder knows the query's language
+(``embed_languages``; "auto" asks the model): 0.5 for e5 in every language; 0 (BM25 alone) for
+Indonesian with MiniLM.
+
+``adaptive_fusion`` (setting ``fusion = adaptive``, the default) also scales each passage's lexical
+score by its *coverage*: the share of the question's distinct stems, weighted by BM25's idf, that the
+passage contains. BM25 gives a passage a high score for matching some of the question's words, often
+common ones; coverage keeps that score only as far as the passage contains the whole question, rare
+words (names, numbers) counting most. So the lexical leg's say adapts to the query: when BM25's hits
+match only part of the question (questions written without seeing the passage, or whose rarest words
+the corpus never mentions) the dense leg decides; a passage that has the question's rare name keeps its
+full lexical score and rises above passages that lack it. No new constant: coverage 1 everywhere is
+``weighted_fusion``. Measured by ``bench/retrieval.py --full`` (see FUSION_NOTES.md / bench/RESULTS.md).
 """
 from __future__ import annotations
 
+from typing import Mapping
 
-def normalise(scores: dict[int, float]) -> dict[int, float]:
+
+def normalise(scores: Mapping[int, float]) -> dict[int, float]:
     """Scale scores to [0, 1] over the candidates (all equal -> all 1)."""
     if not scores:
         return {}
@@ -21,14 +32,28 @@ def normalise(scores: dict[int, float]) -> dict[int, float]:
     return {key: (value - low) / (high - low) for key, value in scores.items()}
 
 
-def weighted_fusion(dense: dict[int, float], lexical: dict[int, float], dense_weight: float) -> dict[int, float]:
+def weighted_fusion(dense: Mapping[int, float], lexical: Mapping[int, float], dense_weight: float) -> dict[int, float]:
     """``dense_weight * dense + (1 - dense_weight) * lexical`` on normalised scores; absent = 0."""
     dn, ln = normalise(dense), normalise(lexical)
     return {key: dense_weight * dn.get(key, 0.0) + (1.0 - dense_weight) * ln.get(key, 0.0)
             for key in dn.keys() | ln.keys()}
 
 
-def rrf_fusion(dense: dict[int, float], lexical: dict[int, float], k: int = 60) -> dict[int, float]:
+def adaptive_fusion(dense: Mapping[int, float], lexical: Mapping[int, float], coverage: Mapping[int, float],
+                    dense_weight: float) -> dict[int, float]:
+    """``dense_weight * dense + (1 - dense_weight) * lexical * coverage`` on normalised scores.
+
+    ``coverage`` maps a lexical candidate to the idf-weighted share of the query's stems it contains
+    (``LexicalIndex.coverage``); absent = 0. The product is not re-normalised on purpose: when even
+    BM25's best hit covers little of the question, the whole lexical leg counts less.
+    """
+    dn, ln = normalise(dense), normalise(lexical)
+    lexical_weight = 1.0 - dense_weight
+    return {key: dense_weight * dn.get(key, 0.0) + lexical_weight * ln.get(key, 0.0) * coverage.get(key, 0.0)
+            for key in dn.keys() | ln.keys()}
+
+
+def rrf_fusion(dense: Mapping[int, float], lexical: Mapping[int, float], k: int = 60) -> dict[int, float]:
     """Reciprocal-rank fusion (kept as the baseline the benchmark compares against)."""
     fused: dict[int, float] = {}
     for leg in (dense, lexical):

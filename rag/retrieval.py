@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from rag.embedding import Embedder
-from rag.fusion import weighted_fusion
+from rag.fusion import adaptive_fusion, weighted_fusion
 from rag.index import Index
 from rag.language import detect_language
 from rag.settings import Settings
@@ -70,7 +70,17 @@ class Retriever:
         language = detect_language(query)
         dense = dict(index.vectors.search(self.embedder.encode_query(query), n))
         lexical = dict(index.lexical.search(query, language, n))
-        return dense, lexical, weighted_fusion(dense, lexical, self.dense_weight(language))
+        return dense, lexical, self.fuse(index, query, language, dense, lexical)
+
+    def fuse(self, index: Index, query: str, language: str, dense: dict[int, float],
+             lexical: dict[int, float]) -> dict[int, float]:
+        """The two legs' scores fused as the ``fusion`` setting says (rag/fusion.py)."""
+        weight = self.dense_weight(language)
+        if self.settings.fusion == "weighted":
+            return weighted_fusion(dense, lexical, weight)
+        # Only lexical candidates need coverage: a dense-only candidate has no lexical score to scale.
+        coverage = index.lexical.coverage(query, language, lexical)
+        return adaptive_fusion(dense, lexical, coverage, weight)
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first."""

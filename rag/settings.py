@@ -17,6 +17,7 @@ CHOICES = {
     "vector_index": ("auto", "exact", "ivf"),
     "llm_prompt_style": ("auto", "chat", "completion"),
     "query_rewriter": ("heuristic", "llm"),
+    "fusion": ("adaptive", "weighted"),
 }
 # Inclusive bounds; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -48,6 +49,7 @@ class Settings:
     ivf_nprobe: int = 128  # IVF lists scanned per query (more = slower, closer to exact)
     dense_weight: float = 0.5
     dense_weight_foreign: float = 0.0
+    fusion: str = "adaptive"  # or "weighted" (the fixed mix); adaptive scales BM25 by query coverage
     llm_model: str = "gemma3-270m"
     llm_threads: int = 0  # 0: one less than the CPU count (rag/llm.py)
     llm_context: int = 2048
