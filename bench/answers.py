@@ -8,10 +8,9 @@ article), answers shown with an unsupported sentence, model drafts with one, and
 = first useful text, first token, total). Indexes are shared with bench/retrieval.py (bench/out).
 
     python bench/answers.py --sets facqa-valid,idk-mrc-valid --models gemma3-270m,qwen2.5-coder-1.5b --limit 60
-    python bench/answers.py --grammar both --limit 40            # with and without constrained decoding
     python bench/answers.py --full                                # every question of every set
 
-Each run's per-question details go to bench/out/answers-<set>-<model>[-grammar].json.
+Each run's per-question details go to bench/out/answers-<set>-<model>.json.
 """
 from __future__ import annotations
 
@@ -26,19 +25,19 @@ from rag.settings import Settings
 from paths import EVAL_DIR, OUT_DIR
 
 SETS = ["facqa-valid", "idk-mrc-valid", "tydiqa-id-valid", "xquad-en"]
-COLUMNS = [("gold_contained", "gold in answer"), ("exact_match", "EM"), ("token_f1", "F1"),
+COLUMNS = [("gold_contained", "gold in answer"), ("gold_shown", "gold in answer or its evidence"), ("exact_match", "EM"), ("token_f1", "F1"),
            ("false_refusal_rate", "false refusals"), ("refusal_accuracy", "refusal acc."),
            ("citation_precision", "citation prec."), ("answers_with_unsupported_sentence", "unsupported shown"),
            ("drafts_with_unsupported_sentence", "drafts unsupported"), ("extractive_answers", "quoted"),
            ("evidence_contains_gold", "gold in evidence")]
 
 
-def row(name: str, model: str, grammar: bool, report: dict) -> str:
+def row(name: str, model: str, report: dict) -> str:
     answers, latency = report["answers"], report["latency_answers"]
     cells = ["-" if answers[key] is None else f"{answers[key]:.3f}" for key, _ in COLUMNS]
     times = [f"{latency[k].get('p50', 0):.2f}" for k in ("evidence", "first_token")]
     total = latency["total"]
-    return (f"| {name} | {model}{' + grammar' if grammar else ''} | {report['questions']['total']} | "
+    return (f"| {name} | {model} | {report['questions']['total']} | "
             + " | ".join(cells) + f" | {' | '.join(times)} | {total['p50']:.2f} / {total['p95']:.2f} |")
 
 
@@ -46,29 +45,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--models", default=Settings().llm_model)
-    parser.add_argument("--grammar", choices=("off", "on", "both"), default="off", help="setting llm_grammar")
     parser.add_argument("--limit", type=int, default=60, help="evenly spaced questions per set")
     parser.add_argument("--full", action="store_true", help="every question")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
-    grammars = {"off": [False], "on": [True], "both": [False, True]}[args.grammar]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M %Z')}")
     header = ("| set | model | n | " + " | ".join(label for _, label in COLUMNS)
               + " | evidence p50 s | first token p50 s | total p50 / p95 s |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for name in args.sets.split(","):
         for model in args.models.split(","):
-            for grammar in grammars:
-                settings = Settings.load({"index_dir": args.out, "llm_model": model, "llm_grammar": grammar})
-                report = evaluate(args.eval_dir / name / "articles.jsonl", args.eval_dir / name / "questions.jsonl",
-                                  settings, answers=True, limit=None if args.full else args.limit, spread=True,
-                                  index_name=f"index-{name}")
-                suffix = f"{model.replace('/', '_')}{'-grammar' if grammar else ''}"
-                (args.out / f"answers-{name}-{suffix}.json").write_text(
-                    json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
-                lines.append(row(name, model, grammar, report))
-                print(lines[-1], flush=True)
+            settings = Settings.load({"index_dir": args.out, "llm_model": model})
+            report = evaluate(args.eval_dir / name / "articles.jsonl", args.eval_dir / name / "questions.jsonl",
+                              settings, answers=True, limit=None if args.full else args.limit, spread=True,
+                              index_name=f"index-{name}")
+            (args.out / f"answers-{name}-{Path(model).name}.json").write_text(
+                json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+            lines.append(row(name, model, report))
+            print(lines[-1], flush=True)
     print("\n" + "\n".join(lines))
 
 

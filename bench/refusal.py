@@ -1,12 +1,17 @@
-"""Calibrating the weak-retrieval refusal on ../shared/eval/idk-mrc-valid (about half unanswerable).
+"""Calibrating the refusal on ../shared/eval/idk-mrc-valid (about half of its questions are unanswerable).
 
-    python bench/refusal.py [--eval-dir ../shared/eval] [--thresholds 0.2,0.3,0.35,0.4,0.5,0.6]
+    python bench/refusal.py [--sets idk-mrc-valid,facqa-valid,tydiqa-id-valid,xquad-en] [--thresholds ...]
+    python bench/refusal.py --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
 
-For every question, the feature the pipeline refuses on (rag.pipeline: the best top-k passage's share
-of the question's stems, rag.lexical.query_coverage) is computed; the table shows, per threshold, the
-share of unanswerable questions refused (refusal accuracy) and of answerable ones refused (false
-refusals). Retrieval alone cannot separate IDK-MRC's on-topic unanswerable questions; the threshold
-only catches clearly off-topic ones, the answer check (no verified sentence) does the rest.
+The pipeline refuses when the answerability score is below ``min_answerability``. Before generation the
+score is the evidence's (rag.evidence.answerability: how well the best sentence of the retrieved passages
+covers the question, lower when it lacks the kind of answer asked for); once the model has read the
+evidence it is multiplied by 1 - the probability that the model starts with "Tidak disebutkan" / "Not
+mentioned". The first form computes the evidence score for every question (retrieval only, fast) and
+prints, per threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
+ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
+``RAG_MIN_ANSWERABILITY=0`` so no question was refused before generation) and prints the same table for
+the full score, the model's part included.
 """
 from __future__ import annotations
 
@@ -16,42 +21,67 @@ import sys
 from pathlib import Path
 
 from rag.embedding import Embedder
+from rag.evaluation import load_questions
+from rag.evidence import answerability, rank_sentences
 from rag.language import detect_language
-from rag.lexical import query_coverage
 from rag.retrieval import Retriever
 from rag.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from retrieval import build  # noqa: E402  (the same cached index as bench/retrieval.py)
-from paths import EVAL_DIR, OUT_DIR
+from paths import EVAL_DIR, OUT_DIR  # noqa: E402
+
+THRESHOLDS = "0.1,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6"
+
+
+def curve(rows: list[tuple[bool, float]], thresholds: list[float]) -> list[str]:
+    """Table lines: per threshold, unanswerable refused and answerable refused."""
+    answerable = [score for ok, score in rows if ok]
+    unanswerable = [score for ok, score in rows if not ok]
+    default = Settings().min_answerability
+    lines = []
+    for t in thresholds:
+        refused = f"{sum(s < t for s in unanswerable) / len(unanswerable):.3f}" if unanswerable else "-"
+        false = sum(s < t for s in answerable) / len(answerable)
+        lines.append(f"| {t:.2f}{' (default)' if abs(t - default) < 1e-9 else ''} | {refused} | {false:.3f} |")
+    return lines
+
+
+def evidence_scores(name: str, args, embedder: Embedder) -> list[tuple[bool, float]]:
+    settings = build(name, args.eval_dir, args.out, embedder)
+    retriever = Retriever(settings, embedder)
+    rows = []
+    for q in load_questions(args.eval_dir / name / "questions.jsonl"):
+        hits = retriever.search(q.question, settings.top_k)
+        language = detect_language(q.question)
+        language = language if language in ("id", "en") else "id"
+        rows.append((q.article_id is not None, answerability(rank_sentences(q.question, hits, language,
+                                                                            retriever.idf))))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default="idk-mrc-valid,facqa-valid,tydiqa-id-valid,xquad-en")
+    parser.add_argument("--details", type=Path, help="a bench/answers.py report: the full score, model included")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
-    parser.add_argument("--thresholds", default="0.2,0.3,0.35,0.4,0.5,0.6")
+    parser.add_argument("--thresholds", default=THRESHOLDS)
     args = parser.parse_args()
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    header = ["| min_answerability | unanswerable refused | answerable refused (false refusals) |", "|---|---|---|"]
+    if args.details:
+        details = json.loads(args.details.read_text(encoding="utf-8"))["answer_details"]
+        rows = [(d["answerable"], d["answerability"] * (1 - (d["decline_probability"] or 0.0))) for d in details]
+        print(f"{args.details.name}: full score (evidence x model), {len(rows)} questions\n")
+        print("\n".join(header + curve(rows, thresholds)))
+        return
     embedder = Embedder(Settings().embed_model)
-    settings = build("idk-mrc-valid", args.eval_dir, args.out, embedder)
-    retriever = Retriever(settings, embedder)
-    questions = [json.loads(line) for line in (args.eval_dir / "idk-mrc-valid/questions.jsonl").open(encoding="utf-8")]
-    rows = []
-    for q in questions:
-        hits = retriever.search(q["question"], settings.top_k)
-        language = detect_language(q["question"])
-        coverage = max((query_coverage(q["question"], h.text, language) for h in hits), default=0.0)
-        rows.append((q["article_id"] is not None, coverage))
-    answerable = [c for ok, c in rows if ok]
-    unanswerable = [c for ok, c in rows if not ok]
-    print(f"idk-mrc-valid: {len(answerable)} answerable, {len(unanswerable)} unanswerable questions\n")
-    print("| refuse_min_coverage | unanswerable refused | answerable refused (false refusals) |")
-    print("|---|---|---|")
-    for threshold in (float(t) for t in args.thresholds.split(",")):
-        refused = sum(c < threshold for c in unanswerable) / len(unanswerable)
-        false = sum(c < threshold for c in answerable) / len(answerable)
-        marker = " (default)" if abs(threshold - Settings().refuse_min_coverage) < 1e-9 else ""
-        print(f"| {threshold:.2f}{marker} | {refused:.3f} | {false:.3f} |")
+    for name in args.sets.split(","):
+        rows = evidence_scores(name, args, embedder)
+        print(f"\n{name}: evidence score, {sum(ok for ok, _ in rows)} answerable, "
+              f"{sum(not ok for ok, _ in rows)} unanswerable\n")
+        print("\n".join(header + curve(rows, thresholds)), flush=True)
 
 
 if __name__ == "__main__":

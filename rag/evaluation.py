@@ -192,7 +192,7 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
     pipeline = Pipeline(settings, retriever)
     store = retriever.index.store
     scores: dict[str, list[float]] = {name: [] for name in (
-        "exact_match", "token_f1", "gold_contained", "evidence_contains_gold", "refusal_accuracy",
+        "exact_match", "token_f1", "gold_contained", "gold_shown", "evidence_contains_gold", "refusal_accuracy",
         "false_refusal_rate", "extractive_answers", "citation_precision", "answers_with_unsupported_sentence",
         "drafts_with_unsupported_sentence")}
     evidence, first_token, total, details = [], [], [], []
@@ -216,7 +216,10 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
         scores["exact_match"].append(exact_match(text, q.answers))
         scores["token_f1"].append(token_f1(text, q.answers))
         scores["gold_contained"].append(contains(text, q.answers))
-        scores["evidence_contains_gold"].append(float(any(contains(c.quote, q.answers) for c in answer.evidence)))
+        evidence_has_gold = any(contains(c.quote, q.answers) for c in answer.evidence)
+        scores["evidence_contains_gold"].append(float(evidence_has_gold))
+        # what the screen shows: the answer and, under it, the evidence it was checked against
+        scores["gold_shown"].append(float(not answer.refusal and (contains(text, q.answers) or evidence_has_gold)))
         if answer.refusal:
             continue
         scores["extractive_answers"].append(float(answer.extractive))
@@ -225,8 +228,11 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
             scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
         for sentence in answer.sentences:
             for citation in sentence.citations:
+                # right when it is the gold article or its quote holds a gold answer (sets such as FacQA
+                # hold the same news in several excerpts)
                 sources = store.article(citation.article_id).sources
-                scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)))
+                scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)
+                                                          or contains(citation.quote, q.answers)))
     return {"answers": {name: sum(values) / len(values) if values else None for name, values in scores.items()},
             "latency_answers": {"evidence": percentiles(evidence), "first_token": percentiles(first_token),
                                 "total": percentiles(total)},

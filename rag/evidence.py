@@ -34,6 +34,7 @@ NOTHING_NEW_PENALTY = 0.5 # the sentence adds no content word to the question
 RANK_DECAY = 0.15         # score lost per place the passage's article is below the first
 NEIGHBOURS = 1            # sentences of context on each side of an evidence sentence
 KIND_MISSING_FACTOR = 0.5 # answerability of a best sentence without the kind of answer asked for
+PROMPT_NEIGHBOURS = 0     # sentences around each in the prompt (bench/answers.py: 1 was slower, no better)
 EVIDENCE_SENTENCES = 3    # best sentences (with their neighbours) the model reads
 
 _NUMBER_WORDS = frozenset(
@@ -141,9 +142,10 @@ def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable
     return unique
 
 
-def excerpts(ranked: Sequence[Evidence], count: int = EVIDENCE_SENTENCES) -> list[tuple[Hit, list[Evidence]]]:
-    """The passages of the ``count`` best sentences, best first, each cut to the span from its first chosen
-    sentence's predecessor to its last one's successor; with the chosen sentences of each."""
+def excerpts(ranked: Sequence[Evidence], count: int = EVIDENCE_SENTENCES, neighbours: int = PROMPT_NEIGHBOURS
+             ) -> list[tuple[Hit, list[Evidence]]]:
+    """The passages of the ``count`` best sentences, best first, each cut to the span from ``neighbours``
+    sentences before its first chosen sentence to as many after its last; with the chosen sentences of each."""
     chosen: dict[int, list[Evidence]] = {}
     for item in ranked[:count]:
         chosen.setdefault(item.hit_index, []).append(item)
@@ -151,8 +153,8 @@ def excerpts(ranked: Sequence[Evidence], count: int = EVIDENCE_SENTENCES) -> lis
     for items in chosen.values():
         hit = items[0].hit
         spans = split_sentences(hit.text)
-        first = max(0, min(e.position for e in items) - NEIGHBOURS)
-        last = min(len(spans) - 1, max(e.position for e in items) + NEIGHBOURS)
+        first = max(0, min(e.position for e in items) - neighbours)
+        last = min(len(spans) - 1, max(e.position for e in items) + neighbours)
         start, end = spans[first][0], spans[last][1]
         out.append((Hit(**{**hit.__dict__, "text": hit.text[start:end], "start": hit.start + start,
                            "end": hit.start + end}), items))

@@ -5,7 +5,7 @@ import logging
 import threading
 
 import numpy as np
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from rag.llm import load_llama
 from rag.settings import Settings
@@ -24,6 +24,7 @@ class Generator:
         self._llm: Llama | None = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
+        self._prefix_states: dict[str, Any] = {}  # prompt prefix -> llama state after evaluating it
 
     @property
     def llm(self) -> "Llama":
@@ -60,11 +61,30 @@ class Generator:
         stop = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
         return response.prompt, stop
 
-    def _probe(self, prompt: str, probe: dict[str, float]) -> None:
-        """Evaluate ``prompt`` as the completion will (which then samples from this state without
-        evaluating it again) and fill ``probe`` with first-token probabilities."""
+    def _start(self, tokens: list[int], prefix: str) -> None:
+        """Put the model in the state for ``tokens``: clean, or with ``prefix`` (the fixed start of every
+        prompt of one kind: instructions, example) restored from the state saved the first time, when
+        ``tokens`` begin with it.
+
+        llama.cpp would reuse whatever prefix the previous prompt shared with this one, and evaluating a
+        prompt in other batches changes its logits slightly: greedy decoding then picks other words. From
+        the same state the same prompt always gives the same answer.
+        """
         llm = self.llm
-        llm.eval(llm.tokenize(prompt.encode("utf-8"), special=True))
+        llm.reset()
+        head = llm.tokenize(prefix.encode("utf-8"), special=True) if prefix else []
+        if not head or len(head) >= len(tokens) or tokens[:len(head)] != head:
+            return
+        state = self._prefix_states.get(prefix)
+        if state is None:
+            llm.eval(head)
+            self._prefix_states[prefix] = llm.save_state()
+        else:
+            llm.load_state(state)
+
+    def _fill_probe(self, probe: dict[str, float]) -> None:
+        """First-token probabilities of ``probe``'s words, from the logits of the evaluated prompt."""
+        llm = self.llm
         logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
@@ -77,28 +97,25 @@ class Generator:
 
     def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
                temperature: float | None = None, cancel: threading.Event | None = None,
-               grammar: str | None = None, probe: dict[str, float] | None = None) -> Iterator[str]:
+               probe: dict[str, float] | None = None, prefix: str = "") -> Iterator[str]:
         """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set.
 
-        ``grammar`` (GBNF, see rag.grammar) restricts what the model may write. ``probe`` maps words to
-        fill in, before the first piece, with the probability that the completion starts with each
-        word's first token (e.g. how likely the model is to decline).
+        ``probe`` maps words to fill in, before the first piece, with the probability that the completion starts with each
+        word's first token (e.g. how likely the model is to decline). ``prefix``, the start ``prompt``
+        shares with others of its kind, is evaluated once and kept (see :meth:`_start`).
         """
-        from llama_cpp import LlamaGrammar
-
         with self._generate_lock:
-            # llama.cpp reuses the evaluated prefix of the previous prompt; evaluating a prompt in other
-            # batches changes its logits slightly, and greedy decoding then picks other words. From a
-            # clean state the same prompt always gives the same answer.
-            self.llm.reset()
+            llm = self.llm
+            tokens = llm.tokenize(prompt.encode("utf-8"), special=True)  # as create_completion tokenizes it
+            self._start(tokens, prefix)
+            llm.eval(tokens[llm.n_tokens:])  # the completion finds the whole prompt evaluated and samples
             if probe is not None:
-                self._probe(prompt, probe)
-            pieces = self.llm.create_completion(
+                self._fill_probe(probe)
+            pieces = llm.create_completion(
                 prompt,
                 max_tokens=max_tokens or self.settings.max_answer_tokens,
                 stop=stop or [],
                 temperature=self.settings.temperature if temperature is None else temperature,
-                grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
                 stream=True,
             )
             for piece in pieces:

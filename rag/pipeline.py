@@ -20,7 +20,6 @@ from rag.citations import AnswerSentence, Citation, check_answer, strip_markers
 from rag.conversation import rewrite_with_llm, standalone_query
 from rag.evidence import Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences
 from rag.generator import Generator
-from rag.grammar import answer_grammar
 from rag.language import detect_language
 from rag.prompting import build_prompt, decline_word, declines
 from rag.questions import addresses_model, clean_question
@@ -82,18 +81,23 @@ class Pipeline:
 
         prompt = build_prompt(self.generator, question, [excerpt for excerpt, _ in chosen], language,
                               self.settings.max_answer_tokens)
-        grammar = (answer_grammar([source.hit.text for source in prompt.sources], len(prompt.sources), language)
-                   if self.settings.llm_grammar else None)
         probe = {decline_word(language): 0.0}
         pieces: list[str] = []
-        for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel, grammar=grammar,
-                                           probe=probe):
+        for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel,
+                                           probe=probe, prefix=prompt.prefix):
             if timings.first_token is None:
                 timings.first_token = time.perf_counter() - started
             pieces.append(piece)
             yield Token(piece)
         answer.draft = "".join(pieces).strip()
         answer.decline_probability = next(iter(probe.values()))
+        # the model has read the evidence: how likely it was to say it holds no answer lowers the score
+        answer.answerability *= 1.0 - answer.decline_probability
+        if answer.answerability < self.settings.min_answerability:
+            yield self._refuse(answer, f"the model finds no answer in the evidence: the score falls to "
+                                       f"{answer.answerability:.2f} (< min_answerability "
+                                       f"{self.settings.min_answerability:.2f})", started)
+            return
         embedder = self.retriever.embedder if self.retriever.embedder_knows(language) else None
         checked = [] if declines(answer.draft) else check_answer(answer.draft, prompt.sources, language, embedder,
                                                                  question, ranked)

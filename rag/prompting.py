@@ -7,6 +7,7 @@ sentences).
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -55,6 +56,7 @@ class Prompt:
     stop: list[str]
     sources: list[Source]  # what the model saw, numbered from 1
     tokens: int
+    prefix: str = ""       # the start every answering prompt in this language shares (instructions, example)
 
 
 def format_source(number: int, hit: Hit, text: str | None = None) -> str:
@@ -84,7 +86,15 @@ def build_prompt(model: PromptModel, question: str, hits: list[Hit], language: s
                 texts.append(format_source(1, shortened))
                 prompt, stop = _render(model, lang, question, texts)
         break  # the sources keep the numbers the caller gave them: none is skipped
-    return Prompt(prompt, stop, sources, model.count_tokens(prompt))
+    return Prompt(prompt, stop, sources, model.count_tokens(prompt), shared_prefix(model, lang))
+
+
+def shared_prefix(model: PromptModel, lang: str) -> str:
+    """The whole lines every answering prompt in ``lang`` starts with, whatever the question and sources."""
+    one, _ = _render(model, lang, "a?", [format_source(1, Hit(0, "", "a", None, "a.", 0, 2, 0.0, None, None))])
+    two, _ = _render(model, lang, "b?", [format_source(1, Hit(0, "", "b", None, "b.", 0, 2, 0.0, None, None))])
+    common = os.path.commonprefix([one, two])
+    return common[:common.rfind("\n") + 1]
 
 
 def _render(model: PromptModel, lang: str, question: str, sources: list[str]) -> tuple[str, list[str]]:

@@ -72,10 +72,18 @@ def test_excerpts_keep_neighbours_and_article_offsets():
     article = "Judul\n\n" + DEMAK
     start = article.index("Hujan")
     ranked = rank_sentences("Berapa warga yang mengungsi?", [hit(DEMAK, start=start)], "id")
-    [(excerpt, chosen)] = excerpts(ranked, count=1)
+    [(excerpt, chosen)] = excerpts(ranked, count=1, neighbours=1)
     assert excerpt.text.startswith("Tanggul sungai") and excerpt.text.endswith("rumah terendam.")
     assert article[excerpt.start:excerpt.end] == excerpt.text
     assert chosen == ranked[:1]
+    [(alone, _)] = excerpts(ranked, count=1, neighbours=0)
+    assert alone.text == chosen[0].text
+
+
+def test_excerpts_of_one_passage_span_from_its_first_to_its_last_chosen_sentence():
+    ranked = rank_sentences("Berapa warga mengungsi dan berapa rumah terendam?", [hit(DEMAK)], "id")
+    [(excerpt, chosen)] = excerpts(ranked, count=2, neighbours=0)
+    assert excerpt.text.startswith("Kepala BPBD") and excerpt.text.endswith("rumah terendam.")
 
 
 def test_answerability_is_high_for_an_answer_and_low_off_topic():

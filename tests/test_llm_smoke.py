@@ -16,7 +16,8 @@ llm = load_llama(settings, n_ctx=256)
 out = llm.create_completion(prompt, max_tokens=12, temperature=0)
 print(out["usage"]["completion_tokens"], repr(out["choices"][0]["text"]))
 """
-PROMPTS = {"smollm2": "The capital of France is", "gemma3-270m": "Q: What is the capital of France?\nA:"}
+PROMPTS = {"smollm2": "The capital of France is", "gemma3-270m": "Q: What is the capital of France?\nA:",
+           "qwen2.5-coder-1.5b": "Q: What is the capital of France?\nA:"}
 
 
 @pytest.mark.parametrize("model", sorted(PROMPTS))
