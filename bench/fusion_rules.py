@@ -1,6 +1,6 @@
 """Candidate fusion rules for bench/fusion_lab.py (each: (question dict, SetData) -> fused scores).
 
-Every rule tried while choosing rag/fusion.py's adaptive fusion, kept so the numbers in FUSION_NOTES.md
+Every rule tried while choosing rag/fusion.py's adaptive fusion, kept so the numbers in docs/fusion.md
 can be re-run. "cov each" is the adopted rule (``adaptive_fusion``); "weighted 0.5" the old default.
 Families: fixed weights; RRF; per-query leg confidence from normalised score gaps (conf gap, C1-C6);
 coverage of BM25's top hit as the lexical weight (cov top); coverage of each passage (cov each and

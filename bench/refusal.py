@@ -1,4 +1,5 @@
-"""Calibrating the refusal on ../shared/eval/idk-mrc-valid (about half of its questions are unanswerable).
+"""Sentence evidence and the refusal it calibrates, on ../shared/eval (idk-mrc-valid: about half of its
+questions are unanswerable).
 
     python bench/refusal.py [--sets idk-mrc-valid,facqa-valid,tydiqa-id-valid,xquad-en] [--thresholds ...]
     python bench/refusal.py --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
@@ -7,8 +8,9 @@ The pipeline refuses when the answerability score is below ``min_answerability``
 score is the evidence's (rag.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
 evidence it is multiplied by 1 - the probability that the model starts with "Tidak disebutkan" / "Not
-mentioned". The first form computes the evidence score for every question (retrieval only, fast) and
-prints, per threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
+mentioned". The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
+threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
 ``RAG_MIN_ANSWERABILITY=0`` so no question was refused before generation) and prints the same table for
 the full score, the model's part included.
@@ -21,8 +23,8 @@ import sys
 from pathlib import Path
 
 from rag.embedding import Embedder
-from rag.evaluation import load_questions
-from rag.evidence import answerability, rank_sentences
+from rag.evaluation import contains, load_questions
+from rag.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
 from rag.language import detect_language
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -47,17 +49,22 @@ def curve(rows: list[tuple[bool, float]], thresholds: list[float]) -> list[str]:
     return lines
 
 
-def evidence_scores(name: str, args, embedder: Embedder) -> list[tuple[bool, float]]:
+def evidence_scores(name: str, args, embedder: Embedder) -> tuple[list[tuple[bool, float]], list[tuple[bool, bool]]]:
+    """Per question: (answerable, evidence score); per answerable question: (the best sentence holds the
+    gold answer, one of the best EVIDENCE_SENTENCES does)."""
     settings = build(name, args.eval_dir, args.out, embedder)
     retriever = Retriever(settings, embedder)
-    rows = []
+    rows, sentences = [], []
     for q in load_questions(args.eval_dir / name / "questions.jsonl"):
         hits = retriever.search(q.question, settings.top_k)
         language = detect_language(q.question)
         language = language if language in ("id", "en") else "id"
-        rows.append((q.article_id is not None, answerability(rank_sentences(q.question, hits, language,
-                                                                            retriever.idf))))
-    return rows
+        ranked = rank_sentences(q.question, hits, language, retriever.idf)
+        rows.append((q.article_id is not None, answerability(ranked)))
+        if q.article_id is not None:
+            holds = [bool(contains(e.text, q.answers)) for e in ranked[:EVIDENCE_SENTENCES]]
+            sentences.append((any(holds[:1]), any(holds)))
+    return rows, sentences
 
 
 def main() -> None:
@@ -78,7 +85,9 @@ def main() -> None:
         return
     embedder = Embedder(Settings().embed_model)
     for name in args.sets.split(","):
-        rows = evidence_scores(name, args, embedder)
+        rows, sentences = evidence_scores(name, args, embedder)
+        print(f"\n{name}: best sentence holds the gold answer {sum(a for a, _ in sentences) / len(sentences):.3f}, "
+              f"one of the best {EVIDENCE_SENTENCES} {sum(b for _, b in sentences) / len(sentences):.3f}")
         print(f"\n{name}: evidence score, {sum(ok for ok, _ in rows)} answerable, "
               f"{sum(not ok for ok, _ in rows)} unanswerable\n")
         print("\n".join(header + curve(rows, thresholds)), flush=True)

@@ -17,7 +17,8 @@ import numpy as np
 from rag.chunking import split_sentences
 from rag.evidence import Evidence, rank_sentences
 from rag.language import STOPWORDS
-from rag.lexical import tokenize
+from rag.lexical import content_stems, tokenize
+from rag.numbers import MONTHS, NUMBER, counts, find_numbers
 from rag.retrieval import Hit
 
 logger = logging.getLogger(__name__)
@@ -46,17 +47,9 @@ _MARKER = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
 _MALFORMED_MARKER = re.compile(r"\[\s*(?:[a-zA-Z]{1,2}|(?:sumber|source|kutipan)\s*\d*|\d+\.?)?\s*\]"
                                r"|(?<=\s)\(\s*\d{1,2}\s*\)(?=\s*[.!?]?\s*$)", re.I | re.M)
 _ANY_MARKER = re.compile(f"{_MARKER.pattern}|{_MALFORMED_MARKER.pattern}", re.I | re.M)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
 _NAME_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
 _NOT_NAMES = STOPWORDS["id"] | STOPWORDS["en"] | {"rp", "usd", "idr", "us"}
-# Month names count as numbers: "20 Januari 2026" matches "20/1/2026" and "20 January 2026".
-_MONTHS = {name: str(i % 12 + 1) for i, name in enumerate(
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember "
-    "January February March April May June July August September October November December"
-    .split())}
-_NUMBER_OR_MONTH = re.compile(_NUMBER.pattern + r"|\b(?:" + "|".join(_MONTHS) + r")\b")
-
 
 @dataclass
 class Source:
@@ -143,59 +136,27 @@ def split_answer(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans]
 
 
-def _number_values(token: str) -> set[str]:
-    """Canonical readings of a number, both conventions: "4.000" -> {"4000", "4.0"},
-    "1,400" -> {"1400", "1.4"}, "49,07" -> {"49.07"} ("07" cannot be a thousands group)."""
-    values = set()
-    for thousands, decimal in ((".", ","), (",", ".")):
-        whole, has_decimal, frac = token.partition(decimal)
-        groups = whole.split(thousands)
-        if has_decimal and not frac.isdigit() or len(groups) > 1 and (
-                len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
-            continue
-        value = str(int("".join(groups)))
-        values.add(f"{value}.{frac.rstrip('0') or '0'}" if has_decimal else value)
-    return values or {re.sub(r"[.,]", "", token)}
-
-
-def _numbers(text: str) -> list[tuple[str, set[str]]]:
-    """Numbers and month names of ``text`` with their canonical values."""
-    return [(raw, {_MONTHS[raw]} if raw in _MONTHS else _number_values(raw))
-            for raw in _NUMBER_OR_MONTH.findall(text)]
-
-
-def _counted(text: str, language: str) -> list[tuple[str, set[str], list[str]]]:
-    """Each number of ``text`` with its values and the content stems of the (up to) two words after it:
-    what it counts ("4.000 warga", "1.350 rumah terendam")."""
-    out = []
-    for m in _NUMBER.finditer(text):
-        after = _WORD.findall(text[m.end():m.end() + 40])[:2]
-        stems = [stem for word in after if word not in _MONTHS for stem in _stems(word, language)
-                 if not stem[0].isdigit()]
-        out.append((m.group(), _number_values(m.group()), stems))
-    return out
-
-
 def _miscounted(sentence: str, support: str, language: str) -> list[tuple[str, str, str]]:
     """Numbers of ``sentence`` that count something else wherever ``support`` has them: (number, what the
-    sentence says it counts, what the support says). "1.350 warga" against "1.350 rumah terendam"."""
+    sentence says it counts, what the support says). "1.350 warga" against "1.350 rumah terendam"; "2,026 homes"
+    against "March 30, 2026" (a date counts nothing)."""
     counted: dict[str, set[str]] = {}
-    for _, values, stems in _counted(support, language):
-        for value in values:
-            counted.setdefault(value, set()).update(stems[:2])
+    for count in counts(support, language):
+        for value in count.values:
+            counted.setdefault(value, set()).update(["a date"] if count.in_date else count.counts)
     wrong = []
-    for raw, values, stems in _counted(sentence, language):
-        noun = stems[0] if stems else None
-        found = set().union(*(counted.get(v, set()) for v in values))
+    for count in counts(sentence, language):
+        noun = count.counts[0] if count.counts and not count.in_date else None
+        found = set().union(*(counted.get(v, set()) for v in count.values))
         if noun and found and noun not in found:
-            wrong.append((raw, noun, sorted(found)[0]))
+            wrong.append((count.raw, noun, sorted(found)[0]))
     return wrong
 
 
 def _names(sentence: str) -> list[re.Match]:
     """Acronyms and capitalised words; the first word only if another name follows it."""
     names = [m for m in _WORD.finditer(sentence) if len(w := m.group()) > 1 and w[0].isupper()
-             and w.lower() not in _NOT_NAMES and w not in _MONTHS]
+             and w.lower() not in _NOT_NAMES and w not in MONTHS]
     first = _WORD.search(sentence)
     if names and names[0].start() == first.start() and not first.group().isupper() and not (
             len(names) > 1 and not sentence[names[0].end():names[1].start()].strip()):
@@ -206,7 +167,7 @@ def _names(sentence: str) -> list[re.Match]:
 @lru_cache(maxsize=4096)
 def _facts(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """Canonical number values and lower-cased words of a supporting text."""
-    values = frozenset(v for _, vs in _numbers(text) for v in vs)
+    values = frozenset(v for _, vs in find_numbers(text) for v in vs)
     return values, frozenset(w.lower() for w in _WORD.findall(text))
 
 
@@ -215,11 +176,6 @@ def _has_name(name: str, words: frozenset[str]) -> bool:
     name = name.lower()
     return name in words or any(name + s in words or name.endswith(s) and name[:-len(s)] in words
                                 for s in _NAME_SUFFIXES)
-
-
-def _stems(text: str, language: str) -> set[str]:
-    """Content stems of ``text``; hyphenated words also give their parts ("jakarta-nya")."""
-    return {part for token in tokenize(text, language) for part in token.split("-") if part}
 
 
 def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
@@ -235,9 +191,9 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     sentence, support = strip_markers(sentence), "\n".join(citation_texts)
     values, _ = _facts(support)
     asked_values, asked_words = _facts(question)
-    asked_stems = _stems(question, language) if question else set()
+    asked_stems = content_stems(question, language) if question else set()
     problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
-                for raw, vs in _numbers(sentence) if not vs & (values | asked_values)]
+                for raw, vs in find_numbers(sentence) if not vs & (values | asked_values)]
     problems += [f"number {raw} counts '{theirs}' in {label}, not '{ours}'"
                  for raw, ours, theirs in _miscounted(sentence, support, language)]
     words = _facts("\n".join([support, *context]))[1]
@@ -254,8 +210,8 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     starts = {m.start() for m in names}
     unnamed = _WORD.sub(lambda m: "" if m.start() in starts else m.group(), sentence)
     # names were checked above; words repeated from the question are given
-    content = {t for t in _stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _fillers(language)
-    found = len(content & _stems(support, language))
+    content = {t for t in content_stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _fillers(language)
+    found = len(content & content_stems(support, language))
     share = found / len(content) if content else 1.0
     if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
         problems.append(f"only {share:.0%} of content words found in {label}")
@@ -268,7 +224,7 @@ def _candidates(sources: list[Source], language: str) -> list[_Candidate]:
     for source in sources:
         text = source.hit.text
         spans = split_sentences(text)
-        stems = [frozenset(_stems(text[s:e], language)) for s, e in spans]
+        stems = [frozenset(content_stems(text[s:e], language)) for s, e in spans]
         for i, (s, e) in enumerate(spans):
             out.append(_Candidate(source, s, e, False, stems[i], text[s:e]))
             if i + 1 < len(spans):
@@ -281,7 +237,7 @@ def _rank(sentence: str, candidates: list[_Candidate], language: str,
           cosines: np.ndarray | None = None) -> list[tuple[float, _Candidate]]:
     """Candidates with any overlap (or a high cosine), scored and sorted best first."""
     sentence = strip_markers(sentence)
-    stems, numbers, names = _stems(sentence, language), _numbers(sentence), _names(sentence)
+    stems, numbers, names = content_stems(sentence, language), find_numbers(sentence), _names(sentence)
     scored = []
     for i, cand in enumerate(candidates):
         values, words = _facts(cand.text)
@@ -327,17 +283,24 @@ def align(sentence: str, sources: list[Source], language: str, embedder=None) ->
 
 
 def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int], language: str,
-            question: str = "", relevance: Callable[[_Candidate], float] | None = None
+            question: str = "", evidence: Sequence[Evidence] = ()
             ) -> tuple[list[_Candidate], bool, list[str]]:
-    """The marked source's best candidates if one verifies, else the best aligned citation.
+    """The marked source's best candidates if one verifies, else the best aligned citation, else the best
+    ``evidence`` sentence (the question's sentences ranked by rag.evidence).
 
-    With ``relevance``, an option whose best candidate scores below ``MIN_RELEVANCE`` does not verify:
-    its facts would answer another question."""
+    With ``evidence``, an option whose best candidate's relevance is below ``MIN_RELEVANCE`` does not
+    verify: its facts would answer another question."""
+    relevance = _relevance(evidence) if evidence else None
     marked = {n: [c for _, c in ranked if c.source.number == n][:2] for n in markers}
     options = [[c] for cands in marked.values() for c in cands]
     if len(marked) > 1:  # a sentence may merge facts from the sources it marks
         options.append([cands[0] for cands in marked.values() if cands])
-    options.append(_pick(ranked))
+    aligned = _pick(ranked)
+    options.append(aligned)
+    if evidence:  # last, the best evidence sentence itself: a terse answer aligned together with the
+        # question's words may rank the sentence that holds its number below others
+        options += [[c] for _, c in ranked if not c.pair and _overlaps(c, evidence[0])][:1]
+    reported: list[str] = []
     for option in filter(None, options):
         numbers = sorted({c.source.number for c in option})
         label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
@@ -348,28 +311,29 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
                                    "sentence)"]
         if ok:
             return option, True, []
-    return options[-1], False, problems
+        if option is aligned:
+            reported = problems
+    return aligned, False, reported
+
+
+def _overlaps(candidate: _Candidate, evidence: Evidence) -> bool:
+    """Whether a candidate and an evidence sentence share text (same article, overlapping offsets)."""
+    citation, hit = candidate.citation(), evidence.hit
+    return (citation.article_id == hit.article_id and hit.start + evidence.start < citation.end
+            and citation.start < hit.start + evidence.end)
 
 
 def _relevance(evidence: Sequence[Evidence]) -> Callable[[_Candidate], float]:
     """A candidate's coverage of the question relative to the best sentence's: the best of the evidence
-    sentences it overlaps (same article, overlapping offsets)."""
+    sentences it overlaps."""
     best = max((e.coverage for e in evidence), default=0.0) or 1.0
-    spans: dict[str, list[tuple[int, int, float]]] = {}
-    for e in evidence:
-        spans.setdefault(e.hit.article_id, []).append((e.hit.start + e.start, e.hit.start + e.end, e.coverage))
-
-    def relevance(candidate: _Candidate) -> float:
-        citation = candidate.citation()
-        return max((coverage for start, end, coverage in spans.get(citation.article_id, [])
-                    if start < citation.end and citation.start < end), default=0.0) / best
-    return relevance
+    return lambda candidate: max((e.coverage for e in evidence if _overlaps(candidate, e)), default=0.0) / best
 
 
 @lru_cache(maxsize=None)
 def _fillers(language: str) -> frozenset[str]:
     """Stems of BOILERPLATE and QUANTIFIERS: "Jawaban: sebanyak 4.000 warga" claims only "4.000 warga"."""
-    return frozenset(_stems(" ".join(BOILERPLATE | QUANTIFIERS), language))
+    return frozenset(content_stems(" ".join(BOILERPLATE | QUANTIFIERS), language))
 
 
 def _is_boilerplate(text: str) -> bool:
@@ -389,16 +353,14 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
     that names no source ("[n]", "[0]", "(1)") counts as missing: the alignment finds the source.
     """
     numbers = {source.number for source in sources}
-    relevance = None
-    if question:
-        evidence = evidence if evidence is not None else rank_sentences(question, [s.hit for s in sources], language)
-        relevance = _relevance(evidence)
+    if question and evidence is None:
+        evidence = rank_sentences(question, [s.hit for s in sources], language)
     spans = split_answer(answer)
     texts = [answer[s:e] for s, e in spans]
     claims, terse = [], []
     for text in texts:
         plain = strip_markers(text)
-        short = len([t for t in _stems(plain, language) if not t[0].isdigit()]) < MIN_CONTENT_TOKENS
+        short = len([t for t in content_stems(plain, language) if not t[0].isdigit()]) < MIN_CONTENT_TOKENS
         terse.append(short and bool(question))
         claims.append(f"{question} {plain}" if terse[-1] else text)
     candidates = _candidates(sources, language)
@@ -408,17 +370,17 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
     for i, ((start, end), text, claim) in enumerate(zip(spans, texts, claims)):
         item = AnswerSentence(text, start, end, [n for n in parse_markers(text) if n in numbers])
         plain = strip_markers(text)
-        content = [t for t in _stems(plain, language) if not t[0].isdigit()]
-        if not _NUMBER.search(plain) and (not content or _is_boilerplate(plain)):
+        content = [t for t in content_stems(plain, language) if not t[0].isdigit()]
+        if not NUMBER.search(plain) and (not content or _is_boilerplate(plain)):
             item.problems = [NO_CONTENT]
-        elif question and _stems(plain, language) <= _stems(question, language):
+        elif question and content_stems(plain, language) <= content_stems(question, language):
             item.problems = [REPEATS_QUESTION]  # a source holding the question's words would "verify" it
         elif not (ranked := _rank(claim, singles if terse[i] else candidates, language,
                                   None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]
         else:
             chosen, item.verified, item.problems = _choose(plain, ranked, item.markers, language, question,
-                                                           relevance)
+                                                           evidence if question else ())
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
         results.append(item)

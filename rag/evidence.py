@@ -5,11 +5,12 @@ Every sentence of every retrieved passage is scored against the question:
 - **coverage**: the question's content stems found in the sentence, weighted by how rare each stem is in
   the index (a match on "Hadinata" counts more than one on "Indonesia"); stems found only in a
   neighbouring sentence count half, because news sentences lean on the one before ("Ia mengatakan ..."),
-  and stems found only elsewhere in the passage or in its title a quarter (they say what the whole text
+  and stems found only elsewhere in the passage or in its title 0.4 (they say what the whole text
   is about: the sentence that answers need not repeat them);
-- **answer kind**: "berapa / how many" wants a number, "kapan / when" a date, "siapa / who" and
-  "di mana / where" a name, "apa yang dimaksud / what is" a defining verb ("adalah", "is"); a sentence
-  without one is unlikely to answer;
+- **answer kind**: "berapa / how many" wants a number that is not part of a date, "kapan / when" a date,
+  "siapa / who" and "di mana / where" a name, "apa yang dimaksud / what is" a defining verb ("adalah",
+  "is"); a sentence without one is unlikely to answer; "berapa warga / how many homes" wants a number
+  that counts warga / homes ("4.000 warga", not "1.350 rumah"), and a sentence with one gets more;
 - **something new**: a sentence that only repeats the question answers nothing;
 - **article rank**: the retriever's order of the articles breaks near-ties.
 
@@ -24,12 +25,14 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from rag.chunking import split_sentences
-from rag.lexical import tokenize
+from rag.lexical import content_stems, tokenize
+from rag.numbers import counts, find_numbers
 from rag.retrieval import Hit
 
 NEIGHBOUR_CREDIT = 0.5    # a question stem found only in a neighbouring sentence
 PASSAGE_CREDIT = 0.4      # ... only elsewhere in the passage or its title (what the whole text is about)
 KIND_BONUS = 0.25         # the sentence holds the kind of thing asked for (number, date, name)
+COUNT_BONUS = 0.25        # ... and its number counts what "how many X" asks about
 NOTHING_NEW_PENALTY = 0.5 # the sentence adds no content word to the question
 RANK_DECAY = 0.15         # score lost per place the passage's article is below the first
 NEIGHBOURS = 1            # sentences of context on each side of an evidence sentence
@@ -55,6 +58,9 @@ _QUESTION_KINDS = [
                 r"pengertian|definisi|what is meant|what does .+ mean|define)\b"
                 r"|^what (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\s*\?*$"), "definition"),
 ]
+# "berapa (jumlah) warga", "how many homes": the word after it is what is counted.
+_COUNT_QUESTION = re.compile(r"\b(?:berapa(?:kah)?|how many|how much)\s+(?:(?:jumlah|banyak(?:nya)?|besar|total|"
+                             r"the|of)\s+)*([^\W\d_]+)")
 _COPULAS = frozenset("adalah merupakan ialah yaitu yakni berarti disebut is are was were means refers".split())
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
@@ -87,18 +93,29 @@ def question_kind(question: str) -> str | None:
     return next((kind for pattern, kind in _QUESTION_KINDS if pattern.search(lowered)), None)
 
 
-def has_kind(sentence: str, kind: str | None, question: str = "") -> bool:
-    """Whether ``sentence`` holds an answer of ``kind`` that is not already in ``question``."""
+def counted_noun(question: str, language: str) -> str | None:
+    """The stem of what a "how many" question counts: "Berapa warga mengungsi?" -> "warga"."""
+    match = _COUNT_QUESTION.search(question.lower())
+    return next(iter(sorted(content_stems(match.group(1), language))), None) if match else None
+
+
+def has_kind(sentence: str, kind: str | None, question: str = "", language: str = "und") -> bool:
+    """Whether ``sentence`` holds an answer of ``kind`` that is not already in ``question``; a number
+    that is part of a date ("30 Maret 2026") is not an answer to "how many"."""
     if kind is None:
         return True
     asked = {w.lower() for w in _WORD.findall(question)}
     words = [w for w in _WORD.findall(sentence) if w.lower() not in asked]
+    lowered = {w.lower() for w in words}
     if kind == "definition":
-        return any(w.lower() in _COPULAS for w in words)
-    if kind in ("number", "date"):
-        lowered = {w.lower() for w in words}
+        return bool(lowered & _COPULAS)
+    if kind == "number":
+        asked_values = {v for _, vs in find_numbers(question) for v in vs}
+        return (any(not c.in_date and not c.values & asked_values for c in counts(sentence, language))
+                or bool(lowered & _NUMBER_WORDS))
+    if kind == "date":
         return (any(w[0].isdigit() for w in words) or bool(lowered & _NUMBER_WORDS)
-                or kind == "date" and bool(lowered & _MONTHS_AND_DAYS))
+                or bool(lowered & _MONTHS_AND_DAYS))
     return any(w[0].isupper() for w in words[1:]) or bool(words) and words[0].isupper() and len(words[0]) > 1
 
 
@@ -114,6 +131,7 @@ def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable
     total = sum(wanted.values()) or 1.0
     question = question or query
     kind = question_kind(question)
+    counted = counted_noun(question, language) if kind == "number" else None
     ranked = []
     articles = list(dict.fromkeys(hit.article_id for hit in hits))  # passages of one article share its rank
     for index, hit in enumerate(hits):
@@ -126,9 +144,12 @@ def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable
             credit = sum(w * (1.0 if stem in stems[i] else NEIGHBOUR_CREDIT if stem in nearby
                               else PASSAGE_CREDIT if stem in passage else 0.0) for stem, w in wanted.items())
             coverage = credit / total
-            kind_ok = has_kind(hit.text[start:end], kind, question)
+            sentence = hit.text[start:end]
+            kind_ok = has_kind(sentence, kind, question, language)
+            counts_it = bool(counted) and kind_ok and any(
+                counted in c.counts for c in counts(sentence, language) if not c.in_date)
             new = bool(stems[i] - set(wanted))
-            score = (coverage + KIND_BONUS * kind_ok - NOTHING_NEW_PENALTY * (not new)
+            score = (coverage + KIND_BONUS * kind_ok + COUNT_BONUS * counts_it - NOTHING_NEW_PENALTY * (not new)
                      - RANK_DECAY * articles.index(hit.article_id))
             ranked.append(Evidence(index, hit, i, start, end, score, coverage, kind_ok))
     ranked.sort(key=lambda e: (-e.score, e.hit_index, e.start))

@@ -15,7 +15,7 @@ words (names, numbers) counting most. So the lexical leg's say adapts to the que
 match only part of the question (questions written without seeing the passage, or whose rarest words
 the corpus never mentions) the dense leg decides; a passage that has the question's rare name keeps its
 full lexical score and rises above passages that lack it. No new constant: coverage 1 everywhere is
-``weighted_fusion``. Measured by ``bench/retrieval.py --full`` (see FUSION_NOTES.md / bench/RESULTS.md).
+``weighted_fusion``. Measured by ``bench/retrieval.py --full`` (see docs/fusion.md and bench/RESULTS.md).
 """
 from __future__ import annotations
 

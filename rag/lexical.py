@@ -68,6 +68,11 @@ def tokenize(text: str, language: str) -> list[str]:
     return tokens
 
 
+def content_stems(text: str, language: str) -> set[str]:
+    """Content stems of ``text``; hyphenated words also give their parts ("jakarta-nya")."""
+    return {part for token in tokenize(text, language) for part in token.split("-") if part}
+
+
 def query_coverage(query: str, text: str, language: str) -> float:
     """Share of the query's distinct stems that occur in ``text`` (0 when the query has none)."""
     wanted = set(tokenize(query, language))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from rag.web import EXAMPLES
 
@@ -25,17 +26,22 @@ def page(server):
         browser.close()
 
 
-@pytest.mark.parametrize("example, expected", zip(EXAMPLES, ["4.000", "14.500", "34,000"]))
+@pytest.mark.parametrize("example, expected", list(zip(EXAMPLES, ["4.000", "14.500", "34,000"])))
 def test_the_landing_page_examples_are_answered_and_cited(page, example, expected, tmp_path):
-    page.locator("#clear").click()
+    page.locator("#question textarea").fill("x")
+    page.locator("#clear").click()  # empties the chat and the question box: wait for it, or it empties the example
+    expect(page.locator("#question textarea")).to_have_value("")
     page.get_by_text(example, exact=True).first.click()  # the example fills the question box
-    assert page.locator("#question textarea").input_value() == example
+    expect(page.locator("#question textarea")).to_have_value(example)
     page.locator("#ask").click()
     answer = page.locator("#chat .message").last
     answer.locator("a[href^='#source-']").first.wait_for(timeout=180_000)  # the evidence, cited
-    page.wait_for_function("() => !/Sedang memeriksa|Checking against/.test("
+    # the draft is marked as being checked; Gradio shows "Loading content" while it re-renders a message
+    page.wait_for_function("() => !/Sedang memeriksa|Checking against|Loading content/.test("
                            "[...document.querySelectorAll('#chat .message')].pop().innerText)", timeout=180_000)
+    expect(answer).not_to_contain_text("Loading content")
     text = answer.inner_text()
+    open("/tmp/exp/chat.html", "w").write(page.locator("#chat").inner_html()); page.screenshot(path="/tmp/exp/fail.png")
     assert expected in text and "⚠️" not in text, text
     assert "Sedang memeriksa" not in text and "Checking against" not in text
     assert any(expected in mark for mark in page.locator("#sources mark").all_inner_texts())

@@ -324,6 +324,19 @@ def test_terse_number_answer_must_sit_in_the_sentence_about_the_question():
     assert not wrong.verified
 
 
+def test_a_terse_answer_without_marker_verifies_in_the_evidence_sentence():
+    # aligned together with the question's words, the subject sentence outranks the one with the number
+    ARTICLES["solar"] = ("Dunmore Valley Solar Farm Switches On\n\nThe Dunmore Valley Solar Farm began delivering "
+                         "electricity on Monday, March 30, 2026. The farm will power about 34,000 homes each year.")
+    sources = [make_source(1, "solar")]
+    question = "How many homes will the Dunmore Valley solar farm power?"
+    for answer in ("About 34,000 homes.", "34,000."):
+        (result,) = check_answer(answer, sources, "en", question=question)
+        assert result.verified and "34,000 homes" in result.citations[0].quote, answer
+    (wrong,) = check_answer("About 2,026 homes.", sources, "en", question=question)
+    assert not wrong.verified
+
+
 def test_an_answer_that_repeats_the_question_verifies_nothing():
     source = make_source(1, "beras")
     question = "Berapa harga beras medium sekarang?"

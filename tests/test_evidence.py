@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import answerability, excerpts, has_kind, question_kind, rank_sentences
+from rag.evidence import answerability, counted_noun, excerpts, has_kind, question_kind, rank_sentences
 from rag.retrieval import Hit
 
 DEMAK = ("Hujan deras mengguyur Kabupaten Demak sejak Sabtu malam. Tanggul sungai jebol sepanjang 45 meter. "
@@ -41,6 +41,32 @@ def test_has_kind_ignores_what_the_question_already_says():
     assert has_kind("Pertandingan dimenangi Raka Pradipta.", "name")
     assert not has_kind("Pertandingan dimenangi tim tuan rumah.", "name")
     assert has_kind("Homeostasis adalah mekanisme pengaturan tubuh.", "definition")
+
+
+def test_a_date_does_not_answer_how_many():
+    assert not has_kind("The farm began delivering power on Monday, March 30, 2026.", "number")
+    assert not has_kind("Banjir melanda Demak pada 20 Januari 2026.", "number", "Berapa warga mengungsi?")
+    assert has_kind("Banjir melanda Demak pada 20 Januari 2026.", "date", "Kapan banjir melanda Demak?")
+    assert has_kind("Sebanyak 2000 warga mengungsi.", "number")
+    assert not has_kind("Sebanyak 4.000 warga mengungsi.", "number", "Apakah 4.000 warga mengungsi?")
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("Berapa warga yang mengungsi?", "warga"), ("Berapa jumlah korban tewas?", "korban"),
+    ("How many homes will the farm power?", "home"), ("How much did it cost?", None), ("Siapa dia?", None),
+])
+def test_counted_noun(question, noun):
+    language = "en" if question.startswith("How") else "id"
+    assert counted_noun(question, language) == noun
+
+
+def test_the_number_that_counts_what_is_asked_beats_a_sentence_with_a_date_and_the_names():
+    text = ("The Dunmore Valley Solar Farm began delivering electricity on Monday, March 30, 2026, after two "
+            "years of construction. The 120-megawatt project is made up of 280,000 panels. According to its "
+            "developer, the farm will produce enough electricity to power about 34,000 homes each year.")
+    ranked = rank_sentences("How many homes will the Dunmore Valley solar farm power?",
+                            [hit(text, "dunmore", "Dunmore Valley Solar Farm Switches On")], "en")
+    assert "34,000 homes" in ranked[0].text
 
 
 def test_the_sentence_that_answers_ranks_first():

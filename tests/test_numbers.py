@@ -1,0 +1,36 @@
+"""Numbers in news text: both conventions, dates, what a number counts."""
+from __future__ import annotations
+
+import pytest
+
+from rag.numbers import counts, find_numbers, values
+
+
+@pytest.mark.parametrize("token, expected", [
+    ("4.000", {"4000", "4.0"}), ("1,400", {"1400", "1.4"}), ("49,07", {"49.07"}), ("2026", {"2026"}),
+])
+def test_values_reads_both_conventions(token, expected):
+    assert values(token) == expected
+
+
+def test_month_names_are_numbers():
+    assert find_numbers("20 Januari 2026") == [("20", {"20"}), ("Januari", {"1"}), ("2026", {"2026"})]
+
+
+@pytest.mark.parametrize("text, in_date", [
+    ("on Monday, March 30, 2026, after", [True, True]),
+    ("pada 20 Januari 2026 pukul 10", [True, True, False]),
+    ("public hearings in 2023 raised", [True]),
+    ("sejak tahun 1998 dan 2000 warga", [True, False]),
+    ("sebanyak 2000 warga", [False]),
+    ("Pada Maret, 4.000 warga mengungsi", [False]),
+    ("He may 10 times", [False]),
+])
+def test_numbers_in_dates(text, in_date):
+    assert [c.in_date for c in counts(text, "en")] == in_date
+
+
+def test_what_a_number_counts():
+    demak = counts("Sedikitnya 4.000 warga mengungsi dan 1.350 rumah terendam.", "id")
+    assert [(c.raw, c.counts[0]) for c in demak] == [("4.000", "warga"), ("1.350", "rumah")]
+    assert "home" in counts("power about 34,000 homes each year", "en")[0].counts
