@@ -7,8 +7,8 @@ questions are unanswerable).
 The pipeline refuses when the answerability score is below ``min_answerability``. Before generation the
 score is the evidence's (rag.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
-evidence it is multiplied by 1 - the probability that the model starts with "Tidak disebutkan" / "Not
-mentioned". The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+evidence it is multiplied by 1 - MODEL_DOUBT_WEIGHT x the probability that the model starts with "Tidak
+disebutkan" / "Not mentioned" (rag.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
 prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
 threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
@@ -79,7 +79,7 @@ def main() -> None:
     header = ["| min_answerability | unanswerable refused | answerable refused (false refusals) |", "|---|---|---|"]
     if args.details:
         details = json.loads(args.details.read_text(encoding="utf-8"))["answer_details"]
-        rows = [(d["answerable"], d["answerability"] * (1 - (d["decline_probability"] or 0.0))) for d in details]
+        rows = [(d["answerable"], d["answerability"]) for d in details]  # the pipeline's final score
         print(f"{args.details.name}: full score (evidence x model), {len(rows)} questions\n")
         print("\n".join(header + curve(rows, thresholds)))
         return

@@ -17,7 +17,7 @@ import numpy as np
 from rag.chunking import split_sentences
 from rag.evidence import Evidence, rank_sentences
 from rag.language import STOPWORDS
-from rag.lexical import content_stems, tokenize
+from rag.lexical import content_stems
 from rag.numbers import MONTHS, NUMBER, counts, find_numbers
 from rag.retrieval import Hit
 

@@ -39,6 +39,8 @@ NEIGHBOURS = 1            # sentences of context on each side of an evidence sen
 KIND_MISSING_FACTOR = 0.5 # answerability of a best sentence without the kind of answer asked for
 PROMPT_NEIGHBOURS = 0     # sentences around each in the prompt (bench/answers.py: 1 was slower, no better)
 EVIDENCE_SENTENCES = 3    # best sentences (with their neighbours) the model reads
+MODEL_DOUBT_WEIGHT = 0.5  # share of the model's decline probability taken off the answerability: at 1.0,
+                          # 0.25 of XQuAD's answerable questions were refused (bench/RESULTS.md §2a)
 
 _NUMBER_WORDS = frozenset(
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus ribu juta miliar "
@@ -189,3 +191,9 @@ def answerability(ranked: Sequence[Evidence]) -> float:
         return 0.0
     best = ranked[0]
     return best.coverage * (1.0 if best.has_kind else KIND_MISSING_FACTOR)
+
+
+def with_model_doubt(score: float, decline_probability: float) -> float:
+    """The answerability once the model has read the evidence, lowered by how likely it was to start
+    with "Tidak disebutkan" / "Not mentioned"."""
+    return score * (1.0 - MODEL_DOUBT_WEIGHT * decline_probability)

@@ -18,7 +18,8 @@ from typing import Iterator
 from rag.answer import REFUSALS, Answer, Event, EvidenceFound, Retrieved, Timings, Token
 from rag.citations import AnswerSentence, Citation, check_answer, strip_markers
 from rag.conversation import rewrite_with_llm, standalone_query
-from rag.evidence import Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences
+from rag.evidence import (Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences,
+                          with_model_doubt)
 from rag.generator import Generator
 from rag.language import detect_language
 from rag.prompting import build_prompt, decline_word, declines
@@ -92,7 +93,7 @@ class Pipeline:
         answer.draft = "".join(pieces).strip()
         answer.decline_probability = next(iter(probe.values()))
         # the model has read the evidence: how likely it was to say it holds no answer lowers the score
-        answer.answerability *= 1.0 - answer.decline_probability
+        answer.answerability = with_model_doubt(answer.answerability, answer.decline_probability)
         if answer.answerability < self.settings.min_answerability:
             yield self._refuse(answer, f"the model finds no answer in the evidence: the score falls to "
                                        f"{answer.answerability:.2f} (< min_answerability "

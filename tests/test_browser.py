@@ -26,22 +26,29 @@ def page(server):
         browser.close()
 
 
+def final_answer(page) -> str:
+    """The last answer's final text: cited ([n] shown and linked) and no longer marked as being checked.
+    Read in the same check, since Gradio re-renders messages while it streams ("Loading content", "…")."""
+    return page.wait_for_function(
+        "() => { const m = [...document.querySelectorAll('#chat .message')].pop(); const t = m ? m.innerText : '';"
+        " return m && m.querySelector(\"a[href^='#source-']\") && /\\[\\d+\\]/.test(t)"
+        " && !/Sedang memeriksa|Checking against|Loading content/.test(t) ? t : null; }",
+        timeout=180_000).json_value()
+
+
+def new_chat(page) -> None:
+    page.locator("#question textarea").fill("x")
+    page.locator("#clear").click()  # empties the chat and the question box: wait for it, or it empties what follows
+    expect(page.locator("#question textarea")).to_have_value("")
+
+
 @pytest.mark.parametrize("example, expected", list(zip(EXAMPLES, ["4.000", "14.500", "34,000"])))
 def test_the_landing_page_examples_are_answered_and_cited(page, example, expected, tmp_path):
-    page.locator("#question textarea").fill("x")
-    page.locator("#clear").click()  # empties the chat and the question box: wait for it, or it empties the example
-    expect(page.locator("#question textarea")).to_have_value("")
+    new_chat(page)
     page.get_by_text(example, exact=True).first.click()  # the example fills the question box
     expect(page.locator("#question textarea")).to_have_value(example)
     page.locator("#ask").click()
-    answer = page.locator("#chat .message").last
-    answer.locator("a[href^='#source-']").first.wait_for(timeout=180_000)  # the evidence, cited
-    # the draft is marked as being checked; Gradio shows "Loading content" while it re-renders a message
-    page.wait_for_function("() => !/Sedang memeriksa|Checking against|Loading content/.test("
-                           "[...document.querySelectorAll('#chat .message')].pop().innerText)", timeout=180_000)
-    expect(answer).not_to_contain_text("Loading content")
-    text = answer.inner_text()
-    open("/tmp/exp/chat.html", "w").write(page.locator("#chat").inner_html()); page.screenshot(path="/tmp/exp/fail.png")
+    text = final_answer(page)
     assert expected in text and "⚠️" not in text, text
     assert "Sedang memeriksa" not in text and "Checking against" not in text
     assert any(expected in mark for mark in page.locator("#sources mark").all_inner_texts())
@@ -49,11 +56,10 @@ def test_the_landing_page_examples_are_answered_and_cited(page, example, expecte
 
 
 def test_ask_in_the_browser_shows_answer_and_highlighted_source(page, tmp_path):
+    new_chat(page)
     page.locator("#question textarea").fill("Berapa harga beras medium sekarang?")
     page.locator("#ask").click()
-    page.locator("#sources mark").first.wait_for(timeout=120_000)
-    answer = page.locator("#chat .message").last.inner_text()
-    assert "14.500" in answer
+    assert "14.500" in final_answer(page)
     assert "Harga Beras Medium" in page.locator("#sources").inner_text()
     assert "14.500" in page.locator("#sources mark").first.inner_text()
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
