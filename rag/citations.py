@@ -283,13 +283,14 @@ def align(sentence: str, sources: list[Source], language: str, embedder=None) ->
 
 
 def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int], language: str,
-            question: str = "", evidence: Sequence[Evidence] = ()
+            question: str = "", evidence: Sequence[Evidence] = (), terse: bool = False
             ) -> tuple[list[_Candidate], bool, list[str]]:
     """The marked source's best candidates if one verifies, else the best aligned citation, else the best
     ``evidence`` sentence (the question's sentences ranked by rag.evidence).
 
     With ``evidence``, an option whose best candidate's relevance is below ``MIN_RELEVANCE`` does not
-    verify: its facts would answer another question."""
+    verify: its facts would answer another question. The names of a ``terse`` answer ("Jakarta.") must
+    stand in the sentence itself: elsewhere in the passage they may name anything."""
     relevance = _relevance(evidence) if evidence else None
     marked = {n: [c for _, c in ranked if c.source.number == n][:2] for n in markers}
     options = [[c] for cands in marked.values() for c in cands]
@@ -305,7 +306,7 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
         numbers = sorted({c.source.number for c in option})
         label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
         ok, problems = verify(sentence, [c.text for c in option], language, label=label,
-                              context=[c.source.hit.text for c in option], question=question)
+                              context=() if terse else [c.source.hit.text for c in option], question=question)
         if ok and relevance is not None and (share := max(map(relevance, option))) < MIN_RELEVANCE:
             ok, problems = False, [f"{label} is not about the question ({share:.0%} as relevant as the best "
                                    "sentence)"]
@@ -380,7 +381,7 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
             item.problems = ["no supporting sentence in the sources"]
         else:
             chosen, item.verified, item.problems = _choose(plain, ranked, item.markers, language, question,
-                                                           evidence if question else ())
+                                                           evidence if question else (), terse[i])
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
         results.append(item)

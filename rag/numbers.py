@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.language import STOPWORDS
 from rag.lexical import content_stems
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -25,6 +26,9 @@ _YEAR_CUES = frozenset("pada tahun sejak akhir awal pertengahan in year since du
 _WORD = re.compile(r"[^\W\d_]+")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")  # the words right before and after a number, only spaces between
 _WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
+_UNIT_BEFORE = re.compile(r"(?:\b(?:Rp|USD|IDR|US)\s?\$?|\$|€|£)\s?$")
+_STOPWORDS = STOPWORDS["id"] | STOPWORDS["en"]
+_PHRASE_WORDS = 2  # words after a number that may say what it counts ("253 suku bangsa")
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,26 @@ def counts(text: str, language: str) -> list[Count]:
         out.append(Count(m.group(), frozenset(values(m.group())), stems, in_date))
         previous_end = m.end() if in_date else -1
     return out
+
+
+def number_phrase(raw: str, text: str) -> str | None:
+    """How ``text`` writes the number ``raw`` with its currency and what it counts: "253" in "terdapat 253
+    suku bangsa di ..." -> "253 suku bangsa", "14.500" in "menjadi Rp 14.500." -> "Rp 14.500"; None when
+    ``text`` has no such number, or only as a year or in a date (these need nothing around them)."""
+    wanted = values(raw)
+    for m in NUMBER.finditer(text):
+        if not values(m.group()) & wanted:
+            continue
+        following = _WORD_AFTER.match(text, m.end())
+        year_like = len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100
+        if year_like or following and following.group(1) in _MONTH_WORDS:
+            return None
+        end, words = m.end(), 0
+        while words < _PHRASE_WORDS and (following := _WORD_AFTER.match(text, end)):
+            word = following.group(1)
+            if word.lower() in _STOPWORDS or word[0].isupper():
+                break
+            end, words = following.end(), words + 1
+        unit = _UNIT_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        return text[unit.start() if unit else m.start():end]
+    return None

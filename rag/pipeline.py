@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import replace
@@ -22,6 +23,7 @@ from rag.evidence import (Evidence, answerability, excerpts, has_kind, question_
                           with_model_doubt)
 from rag.generator import Generator
 from rag.language import detect_language
+from rag.numbers import NUMBER, number_phrase
 from rag.prompting import build_prompt, decline_word, declines
 from rag.questions import addresses_model, clean_question
 from rag.retrieval import Retriever
@@ -109,7 +111,7 @@ class Pipeline:
             answer.dropped += [replace(s, problems=[f"does not give the {kind} asked for"]) for s in shown]
             shown = []
         if shown:
-            answer.text, answer.sentences = _compose(shown)
+            answer.text, answer.sentences = _compose([_with_unit(s) for s in shown])
             answer.evidence = list({(c.article_id, c.start): c for s in shown for c in s.citations}.values())
         else:  # the model's words did not check out (or it declined): the evidence sentence is the answer
             logger.info("answering with the evidence sentence; the draft did not verify: %r", answer.draft)
@@ -154,6 +156,16 @@ def _quote(evidence: Evidence, number: int) -> Citation:
     hit = evidence.hit
     return Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id,
                     hit.start + evidence.start, hit.start + evidence.end, evidence.text)
+
+
+def _with_unit(sentence: AnswerSentence) -> AnswerSentence:
+    """A bare number ("253 [1]") as its supporting sentence writes it, with its currency and what it counts
+    ("253 suku bangsa [1]"): a reader should not have to open the source to learn 253 of what."""
+    plain = strip_markers(sentence.text).strip(" .")
+    if not re.fullmatch(NUMBER.pattern, plain):
+        return sentence
+    phrase = next(filter(None, (number_phrase(plain, c.quote) for c in sentence.citations)), plain)
+    return replace(sentence, text=sentence.text.replace(plain, phrase, 1))
 
 
 def _compose(sentences: list[AnswerSentence]) -> tuple[str, list[AnswerSentence]]:

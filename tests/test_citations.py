@@ -337,6 +337,18 @@ def test_a_terse_answer_without_marker_verifies_in_the_evidence_sentence():
     assert not wrong.verified
 
 
+def test_a_terse_name_must_stand_in_the_supporting_sentence_not_just_the_passage():
+    ARTICLES["gunung"] = ("Gunung Lokon Meletus\n\nGunung Lokon di Sulawesi Utara meletus pada Selasa pagi. "
+                          "Abu vulkanik terbawa angin hingga radius sepuluh kilometer. "
+                          "Tim dari Jakarta dijadwalkan tiba besok untuk meninjau.")
+    sources = [make_source(1, "gunung")]
+    question = "Di provinsi mana Gunung Lokon meletus?"
+    (right,) = check_answer("Sulawesi Utara.", sources, "id", question=question)
+    assert right.verified
+    (wrong,) = check_answer("Jakarta.", sources, "id", question=question)  # in the passage, another sentence
+    assert not wrong.verified
+
+
 def test_an_answer_that_repeats_the_question_verifies_nothing():
     source = make_source(1, "beras")
     question = "Berapa harga beras medium sekarang?"

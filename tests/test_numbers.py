@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.numbers import counts, find_numbers, values
+from rag.numbers import counts, find_numbers, number_phrase, values
 
 
 @pytest.mark.parametrize("token, expected", [
@@ -34,3 +34,17 @@ def test_what_a_number_counts():
     demak = counts("Sedikitnya 4.000 warga mengungsi dan 1.350 rumah terendam.", "id")
     assert [(c.raw, c.counts[0]) for c in demak] == [("4.000", "warga"), ("1.350", "rumah")]
     assert "home" in counts("power about 34,000 homes each year", "en")[0].counts
+
+
+@pytest.mark.parametrize("raw, text, phrase", [
+    ("253", "Indonesia memiliki 253 suku bangsa yang tersebar.", "253 suku bangsa"),
+    ("4000", "Sedikitnya 4.000 warga mengungsi ke posko.", "4.000 warga mengungsi"),
+    ("14.500", "Harga naik menjadi Rp 14.500 per kilogram.", "Rp 14.500 per kilogram"),
+    ("45,9", "Partisipasi mencapai 45,9 persen dari pemilih.", "45,9 persen"),
+    ("34,000", "The farm will power about 34,000 homes each year.", "34,000 homes"),
+    ("2019", "Gedung itu dibangun pada 2019 lalu.", None),          # a year needs nothing around it
+    ("20", "pada 20 Januari 2026 pukul 10", None),                  # part of a date
+    ("85", "The zoo houses 2,400 animals.", None),                  # not in the text
+])
+def test_number_phrase_adds_currency_and_what_it_counts(raw, text, phrase):
+    assert number_phrase(raw, text) == phrase

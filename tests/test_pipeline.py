@@ -117,3 +117,14 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
         assert len(prompt.sources) == 1  # only the strongest passage, shortened to whole sentences
         assert prompt.sources[0].hit.text.endswith(".")
         assert long_text.startswith(prompt.sources[0].hit.text)
+
+
+def test_a_bare_number_is_shown_with_what_it_counts():
+    from rag.citations import AnswerSentence, Citation
+    from rag.pipeline import _with_unit
+    quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
+    cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)
+    bare = AnswerSentence("4.000 [1]", 0, 9, [1], [cited], verified=True)
+    assert _with_unit(bare).text == "4.000 warga mengungsi [1]"
+    worded = AnswerSentence("Sebanyak 4.000 warga [1]", 0, 24, [1], [cited], verified=True)
+    assert _with_unit(worded) is worded  # the model already said what it counts
