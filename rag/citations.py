@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from rag.chunking import split_sentences
-from rag.evidence import Evidence, rank_sentences
+from rag.evidence import Evidence, counted_noun, question_kind, rank_sentences
 from rag.language import STOPWORDS
 from rag.lexical import content_stems
 from rag.numbers import MONTHS, NUMBER, counts, find_numbers
@@ -38,6 +38,7 @@ PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this 
 SECOND_MARGIN = 0.05      # a second citation (other source) must score within this of the best
 EMBED_WEIGHT = 0.5        # weight of cosine similarity when an embedder is given
 MIN_COSINE = 0.4          # with embeddings, a candidate without lexical overlap needs this
+ALTERNATIVES = 3          # aligned candidates after the best that may support a sentence about the question
 MIN_RELEVANCE = 0.5       # with a question, the support must cover it at least this well relative to the
                           # sentence that covers it best (rag.evidence coverage)
 
@@ -298,9 +299,12 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
         options.append([cands[0] for cands in marked.values() if cands])
     aligned = _pick(ranked)
     options.append(aligned)
-    if evidence:  # last, the best evidence sentence itself: a terse answer aligned together with the
-        # question's words may rank the sentence that holds its number below others
+    if evidence:  # then the best evidence sentence itself, and the next aligned ones: a terse answer
+        # aligned together with the question's words may rank the sentence that holds its number below
+        # the sentence that names the question's subject ("... RSUD Dr. Moewardi ..." before "Pergantian
+        # nama ini diresmikan pada tanggal 10 November 1988")
         options += [[c] for _, c in ranked if not c.pair and _overlaps(c, evidence[0])][:1]
+        options += [[c] for _, c in ranked[1:1 + ALTERNATIVES]]
     reported: list[str] = []
     for option in filter(None, options):
         numbers = sorted({c.source.number for c in option})
@@ -329,6 +333,16 @@ def _relevance(evidence: Sequence[Evidence]) -> Callable[[_Candidate], float]:
     sentences it overlaps."""
     best = max((e.coverage for e in evidence), default=0.0) or 1.0
     return lambda candidate: max((e.coverage for e in evidence if _overlaps(candidate, e)), default=0.0) / best
+
+
+def _with_counted_noun(answer: str, question: str, language: str) -> str:
+    """A bare count ("85.") read as a count of what the question counts ("85 visitor."): a number that
+    counts something else in the source ("85 species") then does not support it."""
+    noun = counted_noun(question, language) if question_kind(question) == "number" else None
+    found = counts(answer, language)
+    if not noun or len(found) != 1 or found[0].counts or found[0].in_date:
+        return answer
+    return answer.replace(found[0].raw, f"{found[0].raw} {noun}", 1)
 
 
 @lru_cache(maxsize=None)
@@ -380,7 +394,8 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
                                   None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]
         else:
-            chosen, item.verified, item.problems = _choose(plain, ranked, item.markers, language, question,
+            claimed = _with_counted_noun(plain, question, language) if terse[i] else plain
+            chosen, item.verified, item.problems = _choose(claimed, ranked, item.markers, language, question,
                                                            evidence if question else (), terse[i])
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
