@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from rag.evaluation import evaluate
+from rag.eval.run import evaluate
 from rag.settings import Settings
 from paths import EVAL_DIR, OUT_DIR
 

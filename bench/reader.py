@@ -26,13 +26,13 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.citations import check_answer, strip_markers
-from rag.evaluation import contains, exact_match, token_f1
-from rag.generator import Generator
-from rag.language import detect_language
-from rag.prompting import build_prompt
-from rag.retrieval import Hit
+from rag.answer.citations import check_answer, strip_markers
+from rag.answer.prompting import build_prompt
+from rag.eval.metrics import contains, exact_match, token_f1
+from rag.llm.generator import Generator
 from rag.settings import Settings
+from rag.text.language import detect_language
+from rag.types import Hit
 from paths import EVAL_DIR, OUT_DIR
 
 MAX_NEW_TOKENS = 64

@@ -22,12 +22,13 @@ import json
 import sys
 from pathlib import Path
 
-from rag.embedding import Embedder
-from rag.evaluation import contains, load_questions
-from rag.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
-from rag.language import detect_language
-from rag.retrieval import Retriever
+from rag.answer.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.eval.metrics import contains, load_questions
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.language import detect_language
 
 sys.path.insert(0, str(Path(__file__).parent))
 from retrieval import build  # noqa: E402  (the same cached index as bench/retrieval.py)
@@ -83,7 +84,7 @@ def main() -> None:
         print(f"{args.details.name}: full score (evidence x model), {len(rows)} questions\n")
         print("\n".join(header + curve(rows, thresholds)))
         return
-    embedder = Embedder(Settings().embed_model)
+    embedder = create_embedder(Settings().embed_model)
     for name in args.sets.split(","):
         rows, sentences = evidence_scores(name, args, embedder)
         print(f"\n{name}: best sentence holds the gold answer {sum(a for a, _ in sentences) / len(sentences):.3f}, "

@@ -18,16 +18,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import SAMPLE_ARTICLES, make_settings, running_app
-from rag.answer import REFUSALS, Answer, Retrieved
-from rag.citations import Source, check_answer
-from rag.generator import Generator
-from rag.indexer import build_index
+from rag.answer.citations import Source, check_answer
+from rag.answer.events import REFUSALS, Answer, Retrieved
+from rag.answer.pipeline import Pipeline
+from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
+from rag.indexing.builder import build_index
+from rag.ingest.readers import READERS
 from rag.library import add_files, safe_name
-from rag.pipeline import Pipeline
-from rag.questions import MAX_QUESTION_CHARS, addresses_model
-from rag.readers import READERS
-from rag.retrieval import Hit, Retriever
-from rag.web import _text
+from rag.llm.generator import Generator
+from rag.retrieve.retriever import Retriever
+from rag.types import Hit
+from rag.web.render import message_text as _text
 
 INJECTION_ID = "pengumuman-redaksi"
 INJECTION = """---

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import SAMPLE_ARTICLES, make_settings, running_app
-from rag.indexer import build_index
+from rag.indexing.builder import build_index
 from rag.library import add_files, index_status, indexed_articles, remove_article, safe_name
 
 ZOO = ("Riverside Zoo Opens Its Doors\n\nThe new Riverside Zoo in Port Linwood opened on June 3, 2026. "

@@ -6,9 +6,9 @@ import sqlite3
 import pytest
 
 from conftest import make_settings
-from rag.indexer import build_index
-from rag.lexical import LexicalIndex
-from rag.retrieval import Retriever
+from rag.indexing.builder import build_index
+from rag.indexing.lexical import LexicalIndex
+from rag.retrieve.retriever import Retriever
 from test_indexer import write
 
 PASAR = ("---\ntitle: Pasar Terapung Banjarmasin\ndate: 2026-02-01\n---\nPasar terapung Lok Baintan ramai "
@@ -58,7 +58,6 @@ def switch_during_lexical_search(monkeypatch, settings, version: str, then=None)
     return switched
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a search pairs one version's scores with the next version's passages")
 def test_a_search_reads_scores_and_passages_from_one_version(two_versions, embedder, monkeypatch):
     settings, newer = two_versions
     retriever = Retriever(settings, embedder)
@@ -71,7 +70,6 @@ def test_a_search_reads_scores_and_passages_from_one_version(two_versions, embed
     assert retriever.search(QUESTION, 1)[0].title != "New Bridge Opens"  # the next search sees the new version
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a replaced version is never closed")
 def test_a_replaced_version_is_closed_once_no_search_holds_it(two_versions, embedder):
     settings, newer = two_versions
     retriever = Retriever(settings, embedder)
@@ -84,7 +82,6 @@ def test_a_replaced_version_is_closed_once_no_search_holds_it(two_versions, embe
         old.store.counts()  # closed: a long-running server does not pile up open versions
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a search reads passages of a version switched to meanwhile")
 def test_a_version_replaced_during_a_search_stays_open_until_that_search_ends(two_versions, embedder, monkeypatch):
     settings, newer = two_versions
     retriever = Retriever(settings, embedder)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.numbers import counts, find_numbers, values
+from rag.text.numbers import counts, find_numbers, values
 
 
 @pytest.mark.parametrize("token, expected", [

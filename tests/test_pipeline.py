@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import REFUSALS, Answer, EvidenceFound, Retrieved, Token
-from rag.generator import Generator
-from rag.pipeline import Pipeline
-from rag.prompting import build_prompt
-from rag.retrieval import Hit, Retriever
+from rag.answer.events import REFUSALS, Answer, EvidenceFound, Retrieved, Token
+from rag.answer.pipeline import Pipeline
+from rag.answer.prompting import build_prompt
+from rag.llm.generator import Generator
+from rag.retrieve.retriever import Retriever
+from rag.types import Hit
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """The web UI served on loopback by `python app.py`, queried with gradio_client."""
 from __future__ import annotations
 
-from rag.retrieval import Hit
-from rag.web import _text, render_hits
+from rag.types import Hit
+from rag.web.render import message_text as _text, render_hits
 
 
 def test_search_page_answers_over_http(server):
