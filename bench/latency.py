@@ -6,7 +6,7 @@
 
 Per size, a synthetic corpus (JSONL articles of Indonesian- and English-like text: real function words
 plus made-up content words with Zipf frequencies, 40 words per topic) is indexed by the real
-`build_index` with a stand-in embedder: a subclass of `rag.embedding.Embedder` that returns
+`build_index` with a stand-in embedder: a subclass of `rag.embed.base.Embedder` that returns
 deterministic clustered unit vectors (topic centre -> article -> chunk, 384 dimensions) instead of
 running MiniLM (100k chunks would take ~45 min). The exact index is then switched to `vector_index=ivf`
 by a second `build_index` (re-encodes the stored vectors, nothing re-embedded).

@@ -3,10 +3,10 @@
 For each eval set (../shared/eval) and model, the first N answerable questions (file order, so the
 sample is fixed) are answered from a single source: the gold article's paragraph that contains the
 first gold answer (the whole article when none does). The prompt is the product's own
-(rag.prompting.build_prompt), generation is greedy with at most 64 new tokens. The answer, with its
+(rag.answer.prompting.build_prompt), generation is greedy with at most 64 new tokens. The answer, with its
 [n] markers stripped, is scored against the gold answers: exact match and token F1 (SQuAD-style
 normalisation), gold-contained, share of answers with at least one verified claim
-(rag.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
+(rag.answer.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
 tok/s = answer tokens per second of answering, prompt processing included).
 
     .venv/bin/python bench/reader.py                                   # both models, both sets, n=40

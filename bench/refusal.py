@@ -5,10 +5,10 @@ questions are unanswerable).
     python bench/refusal.py --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
 
 The pipeline refuses when the answerability score is below ``min_answerability``. Before generation the
-score is the evidence's (rag.evidence.answerability: how well the best sentence of the retrieved passages
+score is the evidence's (rag.answer.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
 evidence it is multiplied by 1 - MODEL_DOUBT_WEIGHT x the probability that the model starts with "Tidak
-disebutkan" / "Not mentioned" (rag.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+disebutkan" / "Not mentioned" (rag.answer.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
 prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
 threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with

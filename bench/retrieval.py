@@ -49,14 +49,14 @@ FUSED_DEFAULT = NEW  # the row that is the product's configured default (bench/b
 TARGET_METRICS = ("recall@1", "recall@5", "mrr@10")
 MAX_DROP = 0.005  # no metric of the new default may fall further than this below the old one
 BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / production default: k1=1.5, b=0.75
-# Query-side extra stoplist for Indonesian, checked on stems: rag.lexical drops stopwords before
+# Query-side extra stoplist for Indonesian, checked on stems: rag.text.tokens drops stopwords before
 # stemming, so inflected ones survive ("ber|ada", "ter|dapat"); plus question-template words
 # ("apa nama", "yang di|maksud", "di|sebut").
 QUERY_NOISE = STOPWORDS["id"] | {"nama", "maksud", "sebut"}
 Ranking = dict  # key (chunk id or article id) -> score
 
 
-# --- experimental fusion variants (candidates for rag/fusion.py) -------------------------------
+# --- experimental fusion variants (candidates for rag/retrieve/fusion.py) -------------------------------
 def zscore(scores: Ranking) -> Ranking:
     """(s - mean) / std over the candidates, shifted so the lowest candidate is 0 (absent = 0)."""
     if len(scores) < 2:
@@ -88,7 +88,7 @@ def per_article(scores: Ranking, chunk_article: dict[int, str]) -> Ranking:
     return best
 
 
-# --- metrics (rag.evaluation's, so `rag eval` and this script agree) ------------------------------
+# --- metrics (rag.eval.metrics, so `rag eval` and this script agree) ------------------------------
 def metrics(ranks: list[int | None], answers: list[int | None] | None) -> dict[str, float]:
     """R@1/5/20 and MRR@10 (article level); answer@1/5 (the first passage containing a gold answer)."""
     m = ranking_metrics(ranks, KS)

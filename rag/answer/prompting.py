@@ -1,7 +1,7 @@
 """Prompts for answering from numbered sources, fitted into the model's context window.
 
 Instruct models get their own chat template (from the GGUF metadata); base models get a few-shot
-completion prompt. Sources (the evidence excerpts of rag.evidence) are added strongest first while they
+completion prompt. Sources (the evidence excerpts of rag.answer.evidence) are added strongest first while they
 fit; a passage is never cut mid-sentence (only the single strongest one may be shortened to whole
 sentences).
 """
@@ -40,7 +40,7 @@ EXAMPLES = {
 
 
 class PromptModel(Protocol):
-    """What prompt building needs from a generator (see rag.generator.Generator)."""
+    """What prompt building needs from a generator (see rag.llm.generator.Generator)."""
 
     n_ctx: int
     is_chat_model: bool

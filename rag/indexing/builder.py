@@ -18,7 +18,7 @@ from rag.embed.factory import embedder_for
 from rag.indexing.lexical import LexicalIndex
 from rag.indexing.manifest import Manifest, index_signature, signature_changes
 from rag.indexing.plan import Entry, Plan, dedupe, plan
-from rag.indexing.reader import LEXICAL_DIR, STORE_FILE, VECTORS_FILE, Index
+from rag.indexing.reader import LEXICAL_DIR, STORE_FILE, VECTORS_FILE, Catalogue
 from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex, wanted_layout
 from rag.indexing.versions import (MANIFEST, build_lock, current_version, discard_build, new_build_folder,
@@ -93,16 +93,15 @@ def _build(index_path: Path, entries: list[Entry], embedder: Embedder, settings:
     """
     signature = index_signature(settings)
     live = current_version(index_path)
-    old = _open_compatible(live, signature, report)
+    catalogue, vectors = _open_compatible(live, signature, report) or (None, None)
     building = new_build_folder(index_path)
     try:
         logger.info("stage: copy")
-        vectors = old.vectors if old else None
-        if old:
+        if catalogue is not None:
             try:
-                store = old.store.copy_to(building / STORE_FILE)
+                store = catalogue.store.copy_to(building / STORE_FILE)
             finally:
-                old.close()
+                catalogue.close()
         else:
             store = Store(building / STORE_FILE)
         try:
@@ -126,16 +125,22 @@ def _build(index_path: Path, entries: list[Entry], embedder: Embedder, settings:
         raise
 
 
-def _open_compatible(live: Path | None, signature: dict, report: BuildReport) -> Index | None:
-    """The live version if it was built with the same signature (else None: full rebuild)."""
+def _open_compatible(live: Path | None, signature: dict, report: BuildReport
+                     ) -> tuple[Catalogue, VectorIndex] | None:
+    """The live version's catalogue and vectors if it was built with the same signature (else None: full
+    rebuild). Its BM25 index is not loaded: the build writes a new one."""
     if live is None:
         return None
-    old = Index.open_version(live)
-    if old.manifest.signature == signature:
-        return old
-    old.close()
+    catalogue = Catalogue.open_catalogue(live)
+    if catalogue.manifest.signature == signature:
+        try:
+            return catalogue, VectorIndex.load(live / VECTORS_FILE)
+        except BaseException:
+            catalogue.close()
+            raise
+    catalogue.close()
     report.full_rebuild_reason = "index settings changed (" + "; ".join(
-        signature_changes(old.manifest.signature, signature)) + ")"
+        signature_changes(catalogue.manifest.signature, signature)) + ")"
     logger.warning("full rebuild: %s", report.full_rebuild_reason)
     return None
 

@@ -46,8 +46,12 @@ class Catalogue:
     @classmethod
     def open(cls, index_path: Path) -> "Catalogue":
         """Open the catalogue of the live version of the index at ``index_path``."""
-        folder = live_folder(index_path)
-        return cls(folder, Manifest.load(folder / MANIFEST), Store(folder / STORE_FILE))
+        return Catalogue.open_catalogue(live_folder(index_path))
+
+    @staticmethod
+    def open_catalogue(folder: Path) -> "Catalogue":
+        """Open the catalogue of the version in ``folder``."""
+        return Catalogue(folder, Manifest.load(folder / MANIFEST), Store(folder / STORE_FILE))
 
     def close(self) -> None:
         self.store.close()
