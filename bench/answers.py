@@ -1,7 +1,7 @@
 """Answers end to end on ../shared/eval: `rag eval --answers` for each set × model × option, as one table.
 
 For every combination the full pipeline answers the questions (evidence, prompt, generation, checking,
-quoted fallback, refusal) with rag.evaluation's metrics: gold answer contained in the answer shown, exact
+quoted fallback, refusal) with rag.eval.metrics: gold answer contained in the answer shown, exact
 match and token F1 (markers stripped), false refusals (answerable) and refusal accuracy (unanswerable),
 the share of answers that are the quoted evidence sentence, citation precision (cited article = gold
 article), answers shown with an unsupported sentence, model drafts with one, and latency (evidence
@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from rag.evaluation import evaluate
+from rag.eval.run import evaluate
 from rag.settings import Settings
 from paths import EVAL_DIR, OUT_DIR
 

@@ -25,9 +25,10 @@ import time
 import warnings
 from pathlib import Path
 
-from rag.embedding import Embedder
-from rag.evaluation import EvalQuestion, answer_rank, article_rank, load_questions, ranking_metrics
-from rag.models import resolve_embedder
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.embed.files import resolve_embedder
+from rag.eval.metrics import EvalQuestion, answer_rank, article_rank, load_questions, ranking_metrics
 from rag.settings import Settings
 from retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
 from paths import EVAL_DIR, OUT_DIR
@@ -163,7 +164,7 @@ def main() -> None:
                             category=DeprecationWarning)
     settings = Settings.load()
     embeddings = langchain_embeddings()
-    embedder = Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = create_embedder(settings.embed_model, settings.embed_batch_size)
     embeddings.embed_query("warm-up")  # load both models now, not inside the first set's timing
     embedder.encode_query("warm-up")
     print(f"product embed_model={settings.embed_model}, LangChain {LANGCHAIN_EMBEDDER} "

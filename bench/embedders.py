@@ -15,10 +15,10 @@ import os
 import statistics
 import time
 
-from rag.articles import load_folder
-from rag.chunking import chunk_article
-from rag.embedding import Embedder
+from rag.embed.factory import create_embedder
+from rag.ingest.articles import load_folder
 from rag.settings import Settings
+from rag.text.chunking import chunk_article
 from paths import BENCH, EVAL_DIR
 
 MODELS = ["all-MiniLM-L6-v2", "multilingual-e5-small"]
@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     texts, source = passages(args.passages)
     batch = Settings().embed_batch_size
-    embedders = {name: Embedder(name, batch) for name in MODELS}
+    embedders = {name: create_embedder(name, batch) for name in MODELS}
     for embedder in embedders.values():
         embedder.encode(["pemanasan", "warm-up"])  # load outside the timings
     rates: dict[str, list[float]] = {name: [] for name in MODELS}

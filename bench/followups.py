@@ -3,8 +3,8 @@
     python bench/followups.py [--models gemma3-270m,smollm2]
 
 Each case is a first question and a follow-up that only makes sense after it. For each way of
-building the retrieval query — the raw follow-up, the heuristic (rag.conversation.standalone_query)
-and the LLM rewrite with each model (rag.conversation.rewrite_with_llm) — the table gives how often
+building the retrieval query — the raw follow-up, the heuristic (rag.answer.conversation.standalone_query)
+and the LLM rewrite with each model (rag.answer.conversation.rewrite_with_llm) — the table gives how often
 the top passage comes from the first turn's article.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from rag.conversation import rewrite_with_llm, standalone_query
-from rag.generator import Generator
-from rag.indexer import build_index
-from rag.retrieval import Retriever
+from rag.answer.conversation import rewrite_with_llm, standalone_query
+from rag.indexing.builder import build_index
+from rag.llm.generator import Generator
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.query import make_query
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
 CASES = [  # (first question, follow-up, file of the article both are about)
@@ -45,10 +46,11 @@ def main() -> None:
         settings = Settings.load({"index_dir": tmp}, env={})
         build_index(ARTICLES, settings)
         retriever = Retriever(settings)
-        methods = {"raw follow-up": lambda q, h: q, "heuristic (default)": standalone_query}
+        methods = {"raw follow-up": lambda q, h: q,
+                   "heuristic (default)": lambda q, h: standalone_query(make_query(q), h).text}
         for model in args.models.split(","):
             generator = Generator(settings.with_values({"llm_model": model}))
-            methods[f"LLM rewrite: {model}"] = lambda q, h, g=generator: rewrite_with_llm(g, q, h)
+            methods[f"LLM rewrite: {model}"] = lambda q, h, g=generator: rewrite_with_llm(g, make_query(q), h).text
         print("| query built by | first turn's article on top | example rewrite (case 1) |")
         print("|---|---|---|")
         for name, method in methods.items():

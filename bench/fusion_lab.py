@@ -23,12 +23,14 @@ import time
 
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.evaluation import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
-from rag.language import detect_language
-from rag.lexical import tokenize
-from rag.retrieval import Retriever
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.eval.metrics import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.language import detect_language
+from rag.text.query import make_query
+from rag.text.tokens import tokenize
 from paths import EVAL_DIR, OUT_DIR
 from retrieval import build
 
@@ -57,7 +59,7 @@ def dump(name: str, embedder: Embedder) -> None:
             "id": q.id, "question": q.question, "answers": q.answers, "article_id": q.article_id,
             "language": lang, "qvec": qvec, "query_tokens": tokenize(q.question, lang),
             "dense": index.vectors.search(qvec, DEPTH),
-            "lexical": index.lexical.search(q.question, lang, DEPTH),
+            "lexical": index.lexical.search(make_query(q.question, lang), DEPTH),
         })
     with open(OUT_DIR / f"legs-{name}.pkl", "wb") as f:
         pickle.dump(data, f)
@@ -179,7 +181,7 @@ def main() -> None:
         report(sets, fusion_rules.RULES)
         return
     settings = Settings.load()
-    embedder = Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = create_embedder(settings.embed_model, settings.embed_batch_size)
     for name in args.sets.split(","):
         dump(name, embedder)
 

@@ -1,6 +1,6 @@
 """Candidate fusion rules for bench/fusion_lab.py (each: (question dict, SetData) -> fused scores).
 
-Every rule tried while choosing rag/fusion.py's adaptive fusion, kept so the numbers in docs/fusion.md
+Every rule tried while choosing rag/retrieve/fusion.py's adaptive fusion, kept so the numbers in docs/fusion.md
 can be re-run. "cov each" is the adopted rule (``adaptive_fusion``); "weighted 0.5" the old default.
 Families: fixed weights; RRF; per-query leg confidence from normalised score gaps (conf gap, C1-C6);
 coverage of BM25's top hit as the lexical weight (cov top); coverage of each passage (cov each and
@@ -8,7 +8,18 @@ variants); z-score and max (top-score) normalisation; both legs scored exactly o
 """
 from __future__ import annotations
 
-from rag.fusion import normalise, rrf_fusion, weighted_fusion
+from typing import Mapping
+
+from rag.retrieve.fusion import normalise, weighted_fusion
+
+
+def rrf_fusion(dense: Mapping[int, float], lexical: Mapping[int, float], k: int = 60) -> dict[int, float]:
+    """Reciprocal-rank fusion: the baseline the benchmark compares against (the product does not use it)."""
+    fused: dict[int, float] = {}
+    for leg in (dense, lexical):
+        for rank, key in enumerate(sorted(leg, key=leg.get, reverse=True)):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank + 1)
+    return fused
 
 
 def dense(q, d):

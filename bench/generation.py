@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.answer import Answer, Retrieved, Token
-from rag.indexer import build_index
-from rag.models import resolve_gguf
-from rag.pipeline import Pipeline
-from rag.retrieval import Retriever
+from rag.answer.events import Answer, Retrieved, Token
+from rag.answer.pipeline import Pipeline
+from rag.indexing.builder import build_index
+from rag.llm.files import resolve_gguf
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

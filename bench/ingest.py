@@ -19,12 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.chunking import chunk_article, embedding_input
-from rag.embedding import Embedder
-from rag.sentence_transformers_embedder import SentenceTransformerEmbedder
-from rag.indexer import build_index
-from rag.readers import read_markdown
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.embed.sentence_transformer import SentenceTransformerEmbedder
+from rag.indexing.builder import build_index
+from rag.ingest.readers import read_markdown
 from rag.settings import Settings
+from rag.text.chunking import chunk_article, embedding_input
 
 WORDS = ("pemerintah daerah warga banjir harga beras pasar kereta jalur stasiun gunung status pengungsi "
          "petani panen kopi nelayan laut karang festival sekolah rumah sakit jalan tol bandara pelabuhan").split()
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--full", action="store_true", help="3 runs")
     args = parser.parse_args()
-    embedder = Embedder(Settings.load().embed_model)
+    embedder = create_embedder(Settings.load().embed_model)
     embedder.encode(["pemanasan"])  # load the model outside the timings
     runs = []
     for run in range(3 if args.full else args.runs):

@@ -6,7 +6,7 @@
 
 Per size, a synthetic corpus (JSONL articles of Indonesian- and English-like text: real function words
 plus made-up content words with Zipf frequencies, 40 words per topic) is indexed by the real
-`build_index` with a stand-in embedder: a subclass of `rag.embedding.Embedder` that returns
+`build_index` with a stand-in embedder: a subclass of `rag.embed.base.Embedder` that returns
 deterministic clustered unit vectors (topic centre -> article -> chunk, 384 dimensions) instead of
 running MiniLM (100k chunks would take ~45 min). The exact index is then switched to `vector_index=ivf`
 by a second `build_index` (re-encodes the stored vectors, nothing re-embedded).
@@ -39,13 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.index import LEXICAL_DIR, STORE_FILE, VECTORS_FILE, Index
-from rag.indexer import build_index
-from rag.language import STOPWORDS
-from rag.lexical import tokenize
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.indexing.builder import build_index
+from rag.indexing.reader import LEXICAL_DIR, STORE_FILE, VECTORS_FILE, Index
+from rag.indexing.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
 from rag.settings import Settings
-from rag.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
+from rag.text.language import STOPWORDS
+from rag.text.tokens import tokenize
 from paths import EVAL_DIR, OUT_DIR
 
 DIM = 384
@@ -222,10 +223,10 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
 
 def worker(settings_json: str, queries_file: str) -> None:
     """Subprocess: open the index through a Retriever, time product vs raw per query, print JSON."""
-    from rag.language import detect_language
-    from rag.lexical import _bm25s
-    from rag.retrieval import Retriever
-    from rag.vectors import _faiss
+    from rag.indexing.lexical import _bm25s
+    from rag.indexing.vectors import _faiss
+    from rag.retrieve.retriever import Retriever
+    from rag.text.language import detect_language
 
     settings = Settings.load(json.loads(settings_json), env={})
     queries = json.loads(Path(queries_file).read_text())
@@ -339,7 +340,7 @@ def measure_size(chunks: int, queries: int, tmp: Path, sweeps: list[dict]) -> li
 
 def embed_latency(count: int = 100) -> tuple[float, float]:
     """p50/p95 ms of embedding one query with the real embedder (added to every product search)."""
-    embedder = Embedder(Settings().embed_model)
+    embedder = create_embedder(Settings().embed_model)
     embedder.encode_query("pemanasan")
     texts = [f"Berapa warga yang mengungsi karena banjir nomor {i}?" for i in range(count)]
     times = []
@@ -364,7 +365,7 @@ def real_recall(nprobe: int) -> str | None:
     vectors = np.vstack([p[1] for p in parts])
     questions = [json.loads(line)["question"] for f in question_files
                  for line in f.read_text(encoding="utf-8").splitlines()[:150]]
-    query_vectors = Embedder(Settings().embed_model).encode(questions)
+    query_vectors = create_embedder(Settings().embed_model).encode(questions)
     truth = (query_vectors @ vectors.T).argsort(axis=1)[:, ::-1]
     ivf = VectorIndex.build(wanted_layout(IVF, len(ids), 0, nprobe), ids, vectors, vectors.shape[1])
     lines = [f"real vectors ({Settings().embed_model}): {len(ids)} chunks of bench/out/index-*, "

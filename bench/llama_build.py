@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 
-from rag.models import resolve_gguf
+from rag.llm.files import resolve_gguf
 
 CASE = """
 import sys, time, llama_cpp

@@ -184,7 +184,7 @@ def one_run(sessions: int, follow_up: bool, bulk_count: int | None, env: dict[st
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import SAMPLE_ARTICLES, running_app
 
-    from rag.evaluation import percentiles
+    from rag.eval.metrics import percentiles
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

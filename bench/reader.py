@@ -3,10 +3,10 @@
 For each eval set (../shared/eval) and model, the first N answerable questions (file order, so the
 sample is fixed) are answered from a single source: the gold article's paragraph that contains the
 first gold answer (the whole article when none does). The prompt is the product's own
-(rag.prompting.build_prompt), generation is greedy with at most 64 new tokens. The answer, with its
+(rag.answer.prompting.build_prompt), generation is greedy with at most 64 new tokens. The answer, with its
 [n] markers stripped, is scored against the gold answers: exact match and token F1 (SQuAD-style
 normalisation), gold-contained, share of answers with at least one verified claim
-(rag.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
+(rag.answer.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
 tok/s = answer tokens per second of answering, prompt processing included).
 
     .venv/bin/python bench/reader.py                                   # both models, both sets, n=40
@@ -26,13 +26,13 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.citations import check_answer, strip_markers
-from rag.evaluation import contains, exact_match, token_f1
-from rag.generator import Generator
-from rag.language import detect_language
-from rag.prompting import build_prompt
-from rag.retrieval import Hit
+from rag.answer.citations import check_answer, strip_markers
+from rag.answer.prompting import build_prompt
+from rag.eval.metrics import contains, exact_match, token_f1
+from rag.llm.generator import Generator
 from rag.settings import Settings
+from rag.text.language import detect_language
+from rag.types import Hit
 from paths import EVAL_DIR, OUT_DIR
 
 MAX_NEW_TOKENS = 64

@@ -5,10 +5,10 @@ questions are unanswerable).
     python bench/refusal.py --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
 
 The pipeline refuses when the answerability score is below ``min_answerability``. Before generation the
-score is the evidence's (rag.evidence.answerability: how well the best sentence of the retrieved passages
+score is the evidence's (rag.answer.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
 evidence it is multiplied by 1 - MODEL_DOUBT_WEIGHT x the probability that the model starts with "Tidak
-disebutkan" / "Not mentioned" (rag.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+disebutkan" / "Not mentioned" (rag.answer.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
 prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
 threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
@@ -22,12 +22,13 @@ import json
 import sys
 from pathlib import Path
 
-from rag.embedding import Embedder
-from rag.evaluation import contains, load_questions
-from rag.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
-from rag.language import detect_language
-from rag.retrieval import Retriever
+from rag.answer.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.eval.metrics import contains, load_questions
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.language import detect_language
 
 sys.path.insert(0, str(Path(__file__).parent))
 from retrieval import build  # noqa: E402  (the same cached index as bench/retrieval.py)
@@ -83,7 +84,7 @@ def main() -> None:
         print(f"{args.details.name}: full score (evidence x model), {len(rows)} questions\n")
         print("\n".join(header + curve(rows, thresholds)))
         return
-    embedder = Embedder(Settings().embed_model)
+    embedder = create_embedder(Settings().embed_model)
     for name in args.sets.split(","):
         rows, sentences = evidence_scores(name, args, embedder)
         print(f"\n{name}: best sentence holds the gold answer {sum(a for a, _ in sentences) / len(sentences):.3f}, "

@@ -25,14 +25,18 @@ from pathlib import Path
 
 import bm25s
 
-from rag.embedding import Embedder
-from rag.evaluation import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
-from rag.fusion import adaptive_fusion, rrf_fusion, weighted_fusion
-from rag.indexer import build_index
-from rag.language import STOPWORDS, detect_language
-from rag.lexical import LexicalIndex, tokenize
-from rag.retrieval import Retriever
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.eval.metrics import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
+from rag.indexing.builder import build_index
+from rag.indexing.lexical import LexicalIndex
+from rag.retrieve.fusion import adaptive_fusion, weighted_fusion
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.language import STOPWORDS, detect_language
+from rag.text.query import make_query
+from rag.text.tokens import tokenize
+from fusion_rules import rrf_fusion
 from paths import EVAL_DIR, OUT_DIR
 
 QUICK_SETS = ["facqa-valid", "xquad-en"]
@@ -45,14 +49,14 @@ FUSED_DEFAULT = NEW  # the row that is the product's configured default (bench/b
 TARGET_METRICS = ("recall@1", "recall@5", "mrr@10")
 MAX_DROP = 0.005  # no metric of the new default may fall further than this below the old one
 BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / production default: k1=1.5, b=0.75
-# Query-side extra stoplist for Indonesian, checked on stems: rag.lexical drops stopwords before
+# Query-side extra stoplist for Indonesian, checked on stems: rag.text.tokens drops stopwords before
 # stemming, so inflected ones survive ("ber|ada", "ter|dapat"); plus question-template words
 # ("apa nama", "yang di|maksud", "di|sebut").
 QUERY_NOISE = STOPWORDS["id"] | {"nama", "maksud", "sebut"}
 Ranking = dict  # key (chunk id or article id) -> score
 
 
-# --- experimental fusion variants (candidates for rag/fusion.py) -------------------------------
+# --- experimental fusion variants (candidates for rag/retrieve/fusion.py) -------------------------------
 def zscore(scores: Ranking) -> Ranking:
     """(s - mean) / std over the candidates, shifted so the lowest candidate is 0 (absent = 0)."""
     if len(scores) < 2:
@@ -84,7 +88,7 @@ def per_article(scores: Ranking, chunk_article: dict[int, str]) -> Ranking:
     return best
 
 
-# --- metrics (rag.evaluation's, so `rag eval` and this script agree) ------------------------------
+# --- metrics (rag.eval.metrics, so `rag eval` and this script agree) ------------------------------
 def metrics(ranks: list[int | None], answers: list[int | None] | None) -> dict[str, float]:
     """R@1/5/20 and MRR@10 (article level); answer@1/5 (the first passage containing a gold answer)."""
     m = ranking_metrics(ranks, KS)
@@ -168,7 +172,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         gold, w = alias.get(q.article_id, q.article_id), retriever.dense_weight(lang)
         # The fusion's own time, both kinds, interleaved (adaptive includes its coverage look-ups).
         t0 = time.perf_counter()
-        new = adaptive_fusion(dense, lexical, index.lexical.coverage(text, lang, lexical), w)
+        new = adaptive_fusion(dense, lexical, index.lexical.coverage(make_query(text, lang), lexical), w)
         t1 = time.perf_counter()
         old = weighted_fusion(dense, lexical, w)
         t2 = time.perf_counter()
@@ -187,10 +191,10 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         art = lambda scores: per_article(scores, chunk_article)  # noqa: E731
         ranks["x article-level (default w)"].append(
             article_rank(weighted_fusion(art(dense), art(lexical), w), gold, {a: a for a in chunk_article.values()}))
-        both = dict(index.lexical.search(text, "und", n))  # query stemmed as id + en
+        both = dict(index.lexical.search(make_query(text, "und"), n))  # query stemmed as id + en
         ranks["x lexical, query id+en stems"].append(by_chunk(both))
         ranks["x query id+en stems (default w)"].append(by_chunk(weighted_fusion(dense, both, w)))
-        quiet = dict(index.lexical.search(drop_noise(text, lang), lang, n))
+        quiet = dict(index.lexical.search(make_query(drop_noise(text, lang), lang), n))
         ranks["x lexical, id question words dropped"].append(by_chunk(quiet))
         ranks["x id question words dropped (default w)"].append(by_chunk(weighted_fusion(dense, quiet, w)))
         for label, lex in variants.items():
@@ -226,7 +230,7 @@ def main() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     sets = args.sets.split(",") if args.sets else ALL_SETS if args.full else QUICK_SETS
     settings = Settings.load()
-    embedder = Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = create_embedder(settings.embed_model, settings.embed_batch_size)
     embedder.encode_query("warm-up")  # load the model now, not inside the first set's timing
     print(f"embed_model={settings.embed_model} embed_languages={settings.embed_languages} "
           f"dense_weight={settings.dense_weight} dense_weight_foreign={settings.dense_weight_foreign} "

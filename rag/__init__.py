@@ -1,9 +1,52 @@
 """Offline question answering over a folder of news articles (Indonesian and English).
 
-Importing ``rag`` is cheap: no model and no heavy library is loaded until it is used.
+The public surface::
+
+    from rag import Settings, Library, Pipeline, Retriever, build_index, Answer, Token
+
+Importing ``rag`` is cheap: the names are imported on first use, and no model or heavy library is loaded
+until it is needed. The layers below (``rag.text``, ``rag.ingest``, ``rag.embed``, ``rag.llm``,
+``rag.indexing``, ``rag.retrieve``, ``rag.answer``) are described in docs/architecture.md.
 """
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from rag.offline import enforce_offline
 
 enforce_offline()
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_PUBLIC = {
+    "Settings": "rag.settings", "SettingsError": "rag.settings", "ModelNotFound": "rag.settings",
+    "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types",
+    "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.builder",
+    "IndexNotBuilt": "rag.indexing.reader", "Retriever": "rag.retrieve.retriever",
+    "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.events", "Token": "rag.answer.events",
+    "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events",
+    "create_embedder": "rag.embed.factory", "make_query": "rag.text.query",
+}
+__all__ = [*_PUBLIC, "__version__"]
+
+if TYPE_CHECKING:
+    from rag.answer.events import Answer, EvidenceFound, Retrieved, Token
+    from rag.answer.pipeline import Pipeline
+    from rag.embed.factory import create_embedder
+    from rag.indexing.builder import BuildReport, build_index
+    from rag.indexing.reader import IndexNotBuilt
+    from rag.library import Library
+    from rag.retrieve.retriever import Retriever
+    from rag.settings import ModelNotFound, Settings, SettingsError
+    from rag.text.query import make_query
+    from rag.types import Article, Hit, Query
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from rag.ingest.readers import READERS
 from rag.settings import Settings, SettingsError
 
 DESCRIPTION = """\
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", parents=[settings_flags], help="build or update the index from a folder",
                                 description="Add new articles, re-embed changed ones, drop deleted ones. "
-                                            "Reads .txt .md .html .htm .jsonl .pdf, recursively.")
+                                            f"Reads {' '.join(sorted(READERS))}, recursively.")
     index.add_argument("folder", nargs="?", type=Path, help="articles folder (default: the articles_dir setting)")
     index.set_defaults(handler=_cmd_index)
 
@@ -96,10 +97,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.indexer import build_index
+    from rag.library import Library
 
-    folder = args.folder or settings.articles_dir
-    report = build_index(folder, settings)
+    report = Library(settings).rebuild(args.folder)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     for kept, duplicate in report.duplicates:
@@ -108,15 +108,13 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"kept: {article_id} (its file could not be read; the indexed copy stays)")
     if report.full_rebuild_reason:
         print(f"full rebuild: {report.full_rebuild_reason}")
-    print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
-          f"renamed {len(report.renamed)}, unchanged {report.unchanged} (not re-embedded); "
-          f"{report.chunks_embedded} chunks embedded; {len(report.problems)} files skipped")
+    print(report.summary())
     print(f"index: {report.version or 'up to date, nothing written'}")
     return 0
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.retrieval import Retriever
+    from rag.retrieve.retriever import Retriever
 
     for rank, hit in enumerate(Retriever(settings).search(args.question, args.k), 1):
         dense = "-" if hit.dense_score is None else f"{hit.dense_score:.3f}"
@@ -129,8 +127,8 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.answer import QUOTE_LABELS, Answer, EvidenceFound, Token
-    from rag.pipeline import Pipeline
+    from rag.answer.events import QUOTE_LABELS, Answer, EvidenceFound, Token
+    from rag.answer.pipeline import Pipeline
 
     answer, drafting = None, False
     for event in Pipeline(settings).answer(args.question):
@@ -171,7 +169,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from rag.evaluation import evaluate
+    from rag.eval.run import evaluate
 
     ks = tuple(int(k) for k in args.k.split(","))
     report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit, args.spread)
@@ -194,9 +192,9 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.library import index_status
+    from rag.library import Library
 
-    status = index_status(settings)
+    status = Library(settings).status()
     print(f"index:      {status['version']}")
     print(f"articles:   {status['articles']}")
     print(f"chunks:     {status['chunks']}")
@@ -210,7 +208,7 @@ def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.web import launch
+    from rag.web.app import launch
 
     launch(settings)
     return 0

@@ -1,38 +1,51 @@
-"""Managing the article collection: what is indexed, adding uploaded files, removing an article."""
+"""The article collection behind one index, as the CLI and the web UI both use it: what is indexed, building
+the index, adding uploaded files, removing an article, and the settings that can change while serving.
+
+Listings and status read the catalogue (the live version's SQLite store and manifest), never FAISS or BM25.
+"""
 from __future__ import annotations
 
 import json
 import shutil
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
 
-from rag.index import Index
-from rag.readers import READERS
-from rag.settings import Settings
+from rag.indexing.reader import Catalogue
+from rag.ingest.readers import READERS, SUPPORTED
+from rag.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from rag.answer.pipeline import Pipeline
+    from rag.embed.base import Embedder
+    from rag.indexing.builder import BuildReport
+
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
+# Settings a running service cannot take over: the embedder is loaded and the server listens already.
+FIXED_WHILE_SERVING = ("embed_model", "embed_batch_size", "host", "port", "auth")
 
 
 def indexed_articles(settings: Settings) -> list[dict]:
     """One row per indexed article: id, title, date, language, sources, chunk count."""
-    with Index.open(settings.index_path) as index:
-        counts = dict(index.store.chunk_counts())
+    with Catalogue.open(settings.index_path) as catalogue:
+        counts = dict(catalogue.store.chunk_counts())
         return [{"id": a.id, "title": a.title, "date": a.published or "", "language": a.language,
                  "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0)}
-                for a in index.store.articles()]
+                for a in catalogue.store.articles()]
 
 
 def index_status(settings: Settings) -> dict:
     """Counts, models, signature and build time of the live index version."""
-    from rag.manifest import signature_id
+    from rag.indexing.manifest import signature_id
 
-    with Index.open(settings.index_path) as index:
-        articles, chunks = index.store.counts()
-        return {"version": str(index.folder), "articles": articles, "chunks": chunks,
-                "built_at": index.manifest.built_at, "embed_model": index.manifest.signature["embed_model"],
-                "dimension": index.manifest.dimension, "llm_model": settings.llm_model,
-                "signature": signature_id(index.manifest.signature), "built_with": index.manifest.signature}
-
-
-MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
+    with Catalogue.open(settings.index_path) as catalogue:
+        articles, chunks = catalogue.store.counts()
+        manifest = catalogue.manifest
+        return {"version": str(catalogue.folder), "articles": articles, "chunks": chunks,
+                "built_at": manifest.built_at, "embed_model": manifest.signature["embed_model"],
+                "dimension": manifest.dimension, "llm_model": settings.llm_model,
+                "signature": signature_id(manifest.signature), "built_with": manifest.signature}
 
 
 def safe_name(name: str) -> str:
@@ -54,13 +67,12 @@ def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[st
     target = settings.articles_dir / "uploads"
     target.mkdir(parents=True, exist_ok=True)
     saved, rejected = [], []
-    limit = int(settings.max_file_mb * 1_000_000)
     for path in paths:
         name = safe_name(Path(path).name)
         if Path(name).suffix.lower() not in READERS:
-            rejected.append(f"{name}: unsupported file type (supported: {', '.join(sorted(READERS))})")
+            rejected.append(f"{name}: unsupported file type (supported: {SUPPORTED})")
             continue
-        if Path(path).stat().st_size > limit:
+        if Path(path).stat().st_size > settings.max_file_bytes:
             rejected.append(f"{name}: file too large (limit {settings.max_file_mb:g} MB)")
             continue
         destination = target / name
@@ -78,8 +90,8 @@ def remove_article(article_id: str, settings: Settings) -> list[str]:
 
     Returns the sources removed; the next index build drops the article from the index.
     """
-    with Index.open(settings.index_path) as index:
-        article = index.store.article(article_id)
+    with Catalogue.open(settings.index_path) as catalogue:
+        article = catalogue.store.article(article_id)
     if article is None:
         raise KeyError(f"no indexed article with id {article_id!r}")
     root = settings.articles_dir.resolve()
@@ -104,3 +116,83 @@ def _is_line_of(line: str, article_id: str) -> bool:
         return str(json.loads(line).get("id")) == article_id
     except (ValueError, AttributeError):
         return False
+
+
+@dataclass
+class Change:
+    """What adding or removing articles did: the notes to show (files saved, rejected, removed) and the
+    rebuild that followed."""
+
+    notes: list[str]
+    report: BuildReport
+
+
+class Library:
+    """One index and its articles folder, with the pipeline that answers from it (made on first use).
+
+    The embedder is shared by rebuilds and searches, so it is loaded once.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 pipeline: Pipeline | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder or (pipeline.retriever.embedder if pipeline else None)
+        self._pipeline = pipeline
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from rag.embed.factory import embedder_for
+
+            self._embedder = embedder_for(self.settings)
+        return self._embedder
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The question-answering pipeline over this library's index."""
+        if self._pipeline is None:
+            from rag.answer.pipeline import Pipeline
+            from rag.retrieve.retriever import Retriever
+
+            self._pipeline = Pipeline(self.settings, Retriever(self.settings, self.embedder))
+        return self._pipeline
+
+    def rebuild(self, folder: Path | None = None) -> BuildReport:
+        """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the
+        live version until the new one is switched to."""
+        from rag.indexing.builder import build_index
+
+        return build_index(folder or self.settings.articles_dir, self.settings, self.embedder)
+
+    def add(self, paths: list[Path]) -> Change:
+        """Save uploaded files under ``articles/uploads`` and index them."""
+        saved, rejected = add_files(paths, self.settings)
+        notes = [f"saved {name}" for name in saved] + [f"rejected {reason}" for reason in rejected]
+        return Change(notes, self.rebuild())
+
+    def remove(self, article_id: str) -> Change:
+        """Delete an article's file (or JSONL line) and rebuild; KeyError for an id that is not indexed."""
+        sources = remove_article(article_id, self.settings)
+        return Change([f"removed {', '.join(sources)}"], self.rebuild())
+
+    def status(self) -> dict:
+        """Counts, models, signature and build time of the live version (see :func:`index_status`)."""
+        return index_status(self.settings)
+
+    def articles(self, words: str = "") -> list[dict]:
+        """The indexed articles whose row contains every one of ``words`` (case-insensitive)."""
+        wanted = words.lower().split()
+        return [row for row in indexed_articles(self.settings)
+                if all(w in " ".join(map(str, row.values())).lower() for w in wanted)]
+
+    def update_settings(self, values: Mapping[str, Any]) -> Settings:
+        """Apply changed settings from now on; those fixed while serving are rejected with a message."""
+        new = self.settings.with_values(values)
+        fixed = [name for name in FIXED_WHILE_SERVING if getattr(new, name) != getattr(self.settings, name)]
+        if fixed:
+            raise SettingsError(f"setting {fixed[0]!r} cannot change while serving: restart with "
+                                f"--{fixed[0].replace('_', '-')} (a new embed_model also rebuilds the index)")
+        if self._pipeline is not None:
+            self._pipeline.update_settings(values)
+        self.settings = new
+        return new

@@ -13,6 +13,19 @@ class SettingsError(ValueError):
     """A setting name is unknown or its value has the wrong type or is out of range."""
 
 
+class ModelNotFound(FileNotFoundError):
+    """A configured model is not on this machine (nothing is ever downloaded)."""
+
+
+# Hosts that only this machine can reach: serving elsewhere warns, and asks for a password.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def file_bytes(megabytes: float) -> int:
+    """The ``max_file_mb`` setting in bytes (decimal megabytes, as file managers show sizes)."""
+    return int(megabytes * 1_000_000)
+
+
 CHOICES = {
     "vector_index": ("auto", "exact", "ivf"),
     "llm_prompt_style": ("auto", "chat", "completion"),
@@ -38,7 +51,7 @@ class Settings:
     index_name: str = "default"
     embed_model: str = "multilingual-e5-small"  # bench/RESULTS.md: Indonesian R@5 0.92 -> 0.98 over MiniLM
     embed_batch_size: int = 32
-    embed_languages: str = "auto"  # "auto": the model's own list (rag/*_embedder.py); or e.g. "en,id"
+    embed_languages: str = "auto"  # "auto": the model's own list (rag/embed/*.py); or e.g. "en,id"
     chunk_chars: int = 800
     chunk_overlap: int = 1
     max_file_mb: float = 20.0
@@ -51,7 +64,7 @@ class Settings:
     dense_weight_foreign: float = 0.0
     fusion: str = "adaptive"  # or "weighted" (the fixed mix); adaptive scales BM25 by query coverage
     llm_model: str = "qwen2.5-coder-1.5b"  # bench/RESULTS.md: right answers; gemma3-270m is ~4x faster
-    llm_threads: int = 0  # 0: one less than the CPU count (rag/llm.py)
+    llm_threads: int = 0  # 0: one less than the CPU count (rag/llm/loading.py)
     llm_context: int = 2048
     llm_extra_bufts: bool = False
     llm_prompt_style: str = "auto"
@@ -73,6 +86,16 @@ class Settings:
             if (low is not None and value < low) or (high is not None and value > high):
                 bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
                 raise SettingsError(f"setting {name!r} must be {bounds}; got {value!r}")
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest article file read or uploaded, in bytes."""
+        return file_bytes(self.max_file_mb)
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether the web UI listens only on this machine."""
+        return self.host in LOOPBACK_HOSTS
 
     @property
     def index_path(self) -> Path:

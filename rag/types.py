@@ -1,7 +1,11 @@
-"""Plain data records shared across the library: articles, chunks, search hits."""
+"""Plain data records shared across the library: articles, chunks, queries, search hits."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -50,3 +54,30 @@ class LoadResult:
 
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Query:
+    """A question as every stage reads it, made once (``rag.text.query.make_query``): its text, its detected
+    language and its stems in that language. ``embedding`` is filled in by the retriever on first use."""
+
+    text: str
+    language: str
+    stems: tuple[str, ...]  # in order, repeats kept (BM25 counts a repeated word twice)
+    embedding: np.ndarray | None = None
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its article's metadata and each leg's evidence."""
+
+    chunk_id: int
+    article_id: str
+    title: str
+    published: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+    dense_score: float | None
+    lexical_score: float | None

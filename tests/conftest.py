@@ -14,8 +14,9 @@ from typing import Iterator
 import pytest
 
 from netguard.sitecustomize import is_loopback  # the subprocesses' guard, same rule
-from rag.embedding import Embedder
-from rag.indexer import build_index
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.indexing.builder import build_index
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def no_network(monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder(Settings().embed_model)
+    return create_embedder(Settings().embed_model)
 
 
 @pytest.fixture(scope="session")

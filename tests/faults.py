@@ -192,7 +192,7 @@ def _fd_path(fd: int) -> str:
 
 
 def _patch_sqlite(faults: Faults, setattr) -> None:
-    from rag.store import Store
+    from rag.indexing.store import Store
 
     real_connect, real_copy = sqlite3.connect, Store.copy_to
 
@@ -234,11 +234,11 @@ def _patch_faiss(faults: Faults, setattr) -> None:
 
 
 def _patch_phases(faults: Faults, setattr) -> None:
-    import rag.indexer
-    from rag.embedding import Embedder
-    from rag.lexical import LexicalIndex
-    from rag.manifest import Manifest
-    from rag.vectors import VectorIndex
+    import rag.indexing.builder
+    from rag.embed.base import Embedder
+    from rag.indexing.lexical import LexicalIndex
+    from rag.indexing.manifest import Manifest
+    from rag.indexing.vectors import VectorIndex
 
     def phase(name: str, real: Callable) -> Callable:
         def hooked(*args, **kwargs):
@@ -268,8 +268,8 @@ def _patch_phases(faults: Faults, setattr) -> None:
     setattr(VectorIndex, "save", phase("faiss", VectorIndex.save))
     setattr(LexicalIndex, "save", phase("lexical", LexicalIndex.save))
     setattr(Manifest, "save", phase("manifest", Manifest.save))
-    setattr(rag.indexer, "publish", phase("switch", rag.indexer.publish))
-    setattr(rag.indexer, "remove_stale", phase("cleanup", rag.indexer.remove_stale))
+    setattr(rag.indexing.builder, "publish", phase("switch", rag.indexing.builder.publish))
+    setattr(rag.indexing.builder, "remove_stale", phase("cleanup", rag.indexing.builder.remove_stale))
 
 
 def main(argv: list[str] | None = None) -> int:

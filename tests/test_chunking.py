@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chunking import chunk_article, chunk_text, embedding_input, split_sentences
-from rag.language import STOPWORDS, detect_language
+from rag.text.chunking import chunk_article, chunk_text, embedding_input, split_sentences
+from rag.text.language import STOPWORDS, detect_language
 from rag.types import Article, Chunk
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import (REPEATS_QUESTION, AnswerSentence, Source, align, check_answer, parse_markers,
+from rag.answer.citations import (REPEATS_QUESTION, AnswerSentence, Source, align, check_answer, parse_markers,
                            split_answer, strip_markers, verify)
-from rag.retrieval import Hit
+from rag.types import Hit
 
 BANJIR = (
     "Banjir Rendam Jakarta Timur\n\n"

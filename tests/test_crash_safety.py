@@ -28,15 +28,16 @@ from typing import Callable, Iterator
 import numpy as np
 import pytest
 
-import rag.indexer
+import rag.indexing.builder
 from conftest import ROOT, guarded_env, make_settings
 from faults import Faults, Point, install, load_points
 from rag.cli import main as rag_main
-from rag.embedding import Embedder
-from rag.index import Index
-from rag.indexer import build_index
-from rag.retrieval import Retriever
-from rag.vectors import VectorIndex
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.indexing.builder import build_index
+from rag.indexing.reader import Index
+from rag.indexing.vectors import VectorIndex
+from rag.retrieve.retriever import Retriever
 from test_indexer import ARTICLES, write
 
 CHUNK_CHARS = 120  # short chunks: several embedding batches per article, each fast
@@ -179,7 +180,7 @@ def one_torch_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
-    return Embedder(EMBED_MODEL)
+    return create_embedder(EMBED_MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +266,7 @@ def rag_index_in_process(settings, folder: Path, embedder, monkeypatch, capsys) 
     """`rag index` through ``rag.cli.main`` in this process, reusing the loaded embedder; (exit code, out, err)."""
     for name in [n for n in os.environ if n.startswith("RAG_")]:
         monkeypatch.delenv(name)
-    monkeypatch.setattr("rag.indexer.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("rag.embed.factory.embedder_for", lambda *args, **kwargs: embedder)
     capsys.readouterr()
     code = rag_main(rag_index_args(settings, folder))
     out, err = capsys.readouterr()
@@ -354,7 +355,7 @@ def test_file_size_limit_gives_clear_error_and_keeps_index(scenario, embedder, t
     def limited_rag_index() -> int:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing the process
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-        rag.indexer.Embedder = lambda *args, **kwargs: embedder
+        rag.embed.factory.embedder_for = lambda *args, **kwargs: embedder
         with open(stderr_file, "w") as sys.stderr:
             return rag_main(rag_index_args(settings, scenario.folder))
 

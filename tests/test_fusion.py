@@ -5,10 +5,11 @@ import time
 
 import pytest
 
-from rag.fusion import adaptive_fusion, normalise, weighted_fusion
-from rag.lexical import LexicalIndex
-from rag.retrieval import Retriever
+from rag.indexing.lexical import LexicalIndex
+from rag.retrieve.fusion import adaptive_fusion, normalise, weighted_fusion
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings, SettingsError
+from rag.text.query import make_query
 
 
 def top(scores: dict[int, float]) -> int:
@@ -82,7 +83,7 @@ def lexical_index() -> LexicalIndex:
 
 
 def test_coverage_weighs_rare_words_more(lexical_index):
-    cov = lexical_index.coverage("Berapa harga beras di Sukamaju?", "id", [100, 101, 102, 999])
+    cov = lexical_index.coverage(make_query("Berapa harga beras di Sukamaju?", "id"), [100, 101, 102, 999])
     assert cov[101] == pytest.approx(1.0)            # harga, beras, sukamaju: everything
     assert 0 < cov[100] < 0.6                        # only the common "harga" and "beras"
     assert cov[102] == 0.0 and cov[999] == 0.0       # nothing / an unknown chunk id
@@ -92,22 +93,22 @@ def test_coverage_weighs_rare_words_more(lexical_index):
 
 def test_coverage_counts_words_the_corpus_never_mentions(lexical_index):
     # "Zanzibar" is in no passage: it gets the highest idf, so BM25's partial matches count less.
-    known = lexical_index.coverage("harga beras Sukamaju", "id", [101])[101]
-    unknown = lexical_index.coverage("harga beras Sukamaju Zanzibar", "id", [101])[101]
+    known = lexical_index.coverage(make_query("harga beras Sukamaju", "id"), [101])[101]
+    unknown = lexical_index.coverage(make_query("harga beras Sukamaju Zanzibar", "id"), [101])[101]
     assert known == pytest.approx(1.0) and unknown < 0.75
 
 
 def test_coverage_of_empty_query_or_index(lexical_index):
-    assert lexical_index.coverage("yang dan di", "id", [100]) == {100: 0.0}  # stopwords only
+    assert lexical_index.coverage(make_query("yang dan di", "id"), [100]) == {100: 0.0}  # stopwords only
     empty = LexicalIndex.build([], [], [])
-    assert empty.coverage("harga beras", "id", [1]) == {1: 0.0}
+    assert empty.coverage(make_query("harga beras", "id"), [1]) == {1: 0.0}
 
 
 def test_coverage_is_the_idf_weighted_share_of_query_stems(lexical_index):
     # Binary search over bm25s' postings agrees with a direct computation from the passages' stems.
     import math
 
-    from rag.lexical import tokenize
+    from rag.text.tokens import tokenize
 
     stems = [set(tokenize(text, "id")) for text in TEXTS]
     query = "harga pasar tradisional bawang di Zanzibar"
@@ -115,7 +116,7 @@ def test_coverage_is_the_idf_weighted_share_of_query_stems(lexical_index):
     idf = {t: math.log(1 + (len(stems) - sum(t in s for s in stems) + 0.5) / (sum(t in s for s in stems) + 0.5))
            for t in wanted}
     expected = {100 + i: sum(idf[t] for t in wanted & s) / sum(idf.values()) for i, s in enumerate(stems)}
-    assert lexical_index.coverage(query, "id", expected) == pytest.approx(expected)
+    assert lexical_index.coverage(make_query(query, "id"), expected) == pytest.approx(expected)
     assert expected[103] > expected[100] > 0  # "bawang" (one passage) outweighs "tradisional" (two)
 
 
@@ -128,7 +129,7 @@ def test_coverage_survives_unsorted_postings(lexical_index):
     indptr = scores["indptr"]
     scores["indices"] = np.concatenate([scores["indices"][a:b][::-1] for a, b in zip(indptr[:-1], indptr[1:])])
     query, ids = "harga beras Sukamaju pasar bawang", [100, 101, 102, 103, 104]
-    assert shuffled.coverage(query, "id", ids) == pytest.approx(lexical_index.coverage(query, "id", ids))
+    assert shuffled.coverage(make_query(query, "id"), ids) == pytest.approx(lexical_index.coverage(make_query(query, "id"), ids))
 
 
 def test_fusion_setting_is_validated():
@@ -147,7 +148,7 @@ def test_retriever_fuses_as_configured(sample_settings, embedder, fusion):
     if fusion == "weighted":
         assert fused == pytest.approx(weighted_fusion(dense, lexical, weight))
     else:
-        coverage = retriever.index.lexical.coverage(query, "id", lexical)
+        coverage = retriever.index.lexical.coverage(make_query(query, "id"), lexical)
         assert fused == pytest.approx(adaptive_fusion(dense, lexical, coverage, weight))
         assert all(0 < c <= 1 for c in coverage.values())
     assert retriever.search(query, 3)

@@ -18,16 +18,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import SAMPLE_ARTICLES, make_settings, running_app
-from rag.answer import REFUSALS, Answer, Retrieved
-from rag.citations import Source, check_answer
-from rag.generator import Generator
-from rag.indexer import build_index
+from rag.answer.citations import Source, check_answer
+from rag.answer.events import REFUSALS, Answer, Retrieved
+from rag.answer.pipeline import Pipeline
+from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
+from rag.indexing.builder import build_index
+from rag.ingest.readers import READERS
 from rag.library import add_files, safe_name
-from rag.pipeline import Pipeline
-from rag.questions import MAX_QUESTION_CHARS, addresses_model
-from rag.readers import READERS
-from rag.retrieval import Hit, Retriever
-from rag.web import _text
+from rag.llm.generator import Generator
+from rag.retrieve.retriever import Retriever
+from rag.types import Hit
+from rag.web.render import message_text
 
 INJECTION_ID = "pengumuman-redaksi"
 INJECTION = """---
@@ -137,12 +138,12 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
     for question in HOSTILE_QUESTIONS:
         messages, box, sources = client.predict(question, [], api_name="/chat")
         results = client.predict(question, api_name="/search")
-        shown = " ".join(_text(m["content"]) for m in messages) + sources + results
+        shown = " ".join(message_text(m["content"]) for m in messages) + sources + results
         assert no_error(shown) and box == "", (question[:40], shown[:300])
         if not question.strip():
             assert messages == [] and "Type a question first" in sources and "Type a question first" in results
             continue
-        reply = _text(messages[-1]["content"])
+        reply = message_text(messages[-1]["content"])
         if question in (LONG_QUESTION, CONTROLS_ONLY):
             expected = TOO_LONG if question == LONG_QUESTION else EMPTY_MESSAGE
             assert reply.startswith(f"⚠️ {expected}") and expected in results
@@ -150,7 +151,7 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
             assert any(reply.startswith(text) for text in REFUSALS.values()), reply
     messages, _, sources = client.predict("\u202eBerapa harga beras \x1b[1mmedium\x1b[0m sekarang?\x00", [],
                                           api_name="/chat")
-    assert "14.500" in _text(messages[-1]["content"]) and "<mark>" in sources
+    assert "14.500" in message_text(messages[-1]["content"]) and "<mark>" in sources
 
 
 def test_a_20000_character_question_in_the_browser_gets_a_message(page):

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from conftest import make_settings
-from rag.embedding import Embedder
-from rag.index import Index
-from rag.indexer import build_index
-from rag.retrieval import Retriever
+from rag.embed.factory import create_embedder
+from rag.indexing.builder import build_index
+from rag.indexing.reader import Index
+from rag.retrieve.retriever import Retriever
 
 ARTICLES = {
     "gempa.md": "---\ntitle: Gempa di Cianjur\ndate: 2026-01-05\n---\nGempa berkekuatan 5,6 mengguncang Cianjur. "
@@ -116,7 +116,7 @@ def test_signature_from_before_embed_runtime_needs_no_rebuild(tmp_path, corpus, 
     import json
     from importlib.metadata import version
 
-    settings, embedder = make_settings(tmp_path, embed_model=model), Embedder(model)
+    settings, embedder = make_settings(tmp_path, embed_model=model), create_embedder(model)
     build_index(corpus, settings, embedder)
     live = Index.open(settings.index_path)
     path, runtime = live.folder / "manifest.json", live.manifest.signature["embed_runtime"]

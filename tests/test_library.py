@@ -7,8 +7,9 @@ import shutil
 import pytest
 
 from conftest import SAMPLE_ARTICLES, make_settings, running_app
-from rag.indexer import build_index
-from rag.library import add_files, index_status, indexed_articles, remove_article, safe_name
+from rag.indexing.builder import build_index
+from rag.library import Library, add_files, index_status, indexed_articles, remove_article, safe_name
+from rag.settings import SettingsError
 
 ZOO = ("Riverside Zoo Opens Its Doors\n\nThe new Riverside Zoo in Port Linwood opened on June 3, 2026. "
        "The zoo welcomed 2,400 visitors on its opening day. Its director, Ms. Clara Odum, said the zoo "
@@ -137,3 +138,37 @@ def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(libra
     assert "34,000" in str(messages[-1]["content"])
     report, status, _ = rebuild.result(timeout=600)
     assert "added 300" in report and status["articles"] == 310
+
+
+def test_listings_read_the_catalogue_not_the_search_index(library, monkeypatch):
+    from rag.indexing.lexical import LexicalIndex
+    from rag.indexing.vectors import VectorIndex
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a listing loaded FAISS or BM25")
+
+    monkeypatch.setattr(VectorIndex, "load", refuse)
+    monkeypatch.setattr(LexicalIndex, "load", refuse)
+    service = Library(library)
+    rows = service.articles("Beras MEDIUM")
+    assert "harga-beras-2026-02-12.txt" in {row["sources"] for row in rows}
+    assert all("beras" in str(row).lower() and "medium" in str(row).lower() for row in rows)
+    assert len(service.articles()) == 10 and service.status()["articles"] == 10
+    with pytest.raises(KeyError):
+        service.remove("no-such-id")
+
+
+def test_settings_fixed_while_serving_are_rejected_with_a_message(library, embedder):
+    service = Library(library, embedder)
+    with pytest.raises(SettingsError, match="'embed_model' cannot change while serving: restart with --embed-model"):
+        service.update_settings({"embed_model": "all-MiniLM-L6-v2"})
+    assert service.settings.embed_model == library.embed_model
+    assert service.update_settings({"top_k": 2}).top_k == 2
+    assert service.pipeline.settings.top_k == service.pipeline.retriever.settings.top_k == 2
+    assert service.update_settings({"top_k": 3}).top_k == service.pipeline.settings.top_k == 3
+
+
+def test_one_summary_of_a_build(library, embedder):
+    report = Library(library, embedder).rebuild()
+    assert report.summary() == ("added 0, changed 0, removed 0, unchanged 10 (not re-embedded), renamed 0; "
+                                "0 chunks embedded; 0 files skipped")

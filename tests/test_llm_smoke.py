@@ -8,7 +8,7 @@ import pytest
 
 SCRIPT = """
 import sys
-from rag.llm import load_llama
+from rag.llm.loading import load_llama
 from rag.settings import Settings
 model, extra_bufts, prompt = sys.argv[1:4]
 settings = Settings.load({"llm_model": model, "llm_extra_bufts": extra_bufts}, env={})

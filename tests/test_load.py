@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import ROOT, SAMPLE_ARTICLES, running_app
-from rag.web import QUEUE_MAX_SIZE
+from rag.web.app import QUEUE_MAX_SIZE
 
 sys.path.insert(0, str(ROOT / "bench"))
 from load import RUNNING, bulk_jsonl, run_load  # noqa: E402  (the scenario is shared with the bench)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.numbers import counts, find_numbers, number_phrase, values
+from rag.text.numbers import counts, find_numbers, number_phrase, values
 
 
 @pytest.mark.parametrize("token, expected", [

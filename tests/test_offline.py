@@ -6,7 +6,9 @@ import sys
 import pytest
 
 import rag  # noqa: F401  (importing sets the offline switches)
-from rag.models import ModelNotFound, resolve_embedder, resolve_gguf
+from rag.embed.files import resolve_embedder
+from rag.llm.files import resolve_gguf
+from rag.settings import ModelNotFound
 from rag.settings import Settings
 
 

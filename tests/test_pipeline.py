@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import REFUSALS, Answer, EvidenceFound, Retrieved, Token
-from rag.generator import Generator
-from rag.pipeline import Pipeline
-from rag.prompting import build_prompt
-from rag.retrieval import Hit, Retriever
+from rag.answer.events import REFUSALS, Answer, EvidenceFound, Retrieved, Token
+from rag.answer.pipeline import Pipeline
+from rag.answer.prompting import build_prompt
+from rag.llm.generator import Generator
+from rag.retrieve.retriever import Retriever
+from rag.types import Hit
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +121,8 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
 
 
 def test_a_bare_number_is_shown_with_what_it_counts():
-    from rag.citations import AnswerSentence, Citation
-    from rag.pipeline import _with_unit
+    from rag.answer.citations import AnswerSentence, Citation
+    from rag.answer.pipeline import _with_unit
     quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
     cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)
     bare = AnswerSentence("4.000 [1]", 0, 9, [1], [cited], verified=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import make_settings
-from rag.articles import load_file, load_folder
-from rag.chunking import chunk_article, chunk_text, split_sentences
-from rag.indexer import build_index
-from rag.readers import READERS, normalize_text
+from rag.indexing.builder import build_index
+from rag.ingest.articles import load_file, load_folder
+from rag.ingest.readers import READERS, normalize_text
+from rag.text.chunking import chunk_article, chunk_text, split_sentences
 from rag.types import Article
 from test_readers import HTML_PAGE, make_pdf
 
@@ -249,7 +249,7 @@ def test_load_folder_loads_or_reports_every_file_by_name(files):
 
 def test_build_indexes_every_good_article_and_reports_every_bad_file(tmp_path, embedder):
     from rag.library import indexed_articles
-    from rag.retrieval import Retriever
+    from rag.retrieve.retriever import Retriever
 
     root = tmp_path / "articles"
     (root / "sub").mkdir(parents=True)

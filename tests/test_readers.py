@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.articles import load_file, load_folder
-from rag.readers import (READERS, article_id_for, find_date, normalize_text, read_html,
+from rag.ingest.articles import load_file, load_folder
+from rag.ingest.readers import (READERS, article_id_for, find_date, normalize_text, read_html,
                          read_jsonl, read_markdown, read_pdf, read_txt, read_text_file)
 
 HTML_PAGE = """<!DOCTYPE html>

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import Index
-from rag.retrieval import Retriever
+from rag.indexing.reader import Index
+from rag.retrieve.retriever import Retriever
+from rag.text.query import make_query
 
 QUESTIONS = json.loads((Path(__file__).parent / "sample_questions.json").read_text(encoding="utf-8"))
 
@@ -40,6 +41,6 @@ def test_both_languages_are_detected_and_stemmed(sample_settings):
         languages = {a.language for a in index.store.articles()}
         assert languages == {"id", "en"}
         # "pengungsian" and "mengungsi" share the Indonesian stem "ungsi"
-        assert index.lexical.search("pengungsian", "id", 3)
+        assert index.lexical.search(make_query("pengungsian", "id"), 3)
     finally:
         index.close()

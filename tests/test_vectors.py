@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_ARTICLES, make_settings
-from rag.index import Index
-from rag.indexer import build_index
-from rag.retrieval import Retriever
-from rag.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
+from rag.indexing.builder import build_index
+from rag.indexing.reader import Index
+from rag.indexing.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
+from rag.retrieve.retriever import Retriever
 
 DIM = 32
 QUESTIONS = json.loads((Path(__file__).parent / "sample_questions.json").read_text(encoding="utf-8"))

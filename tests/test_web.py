@@ -1,8 +1,8 @@
 """The web UI served on loopback by `python app.py`, queried with gradio_client."""
 from __future__ import annotations
 
-from rag.retrieval import Hit
-from rag.web import _text, render_hits
+from rag.types import Hit
+from rag.web.render import message_text, render_hits
 
 
 def test_search_page_answers_over_http(server):
@@ -24,7 +24,7 @@ def test_chat_endpoint_answers_with_highlighted_citation(server):
 
     messages, box, sources = Client(server, verbose=False).predict(
         "Berapa harga beras medium sekarang?", [], api_name="/chat")
-    answer = _text(messages[-1]["content"])
+    answer = message_text(messages[-1]["content"])
     assert messages[-1]["role"] == "assistant" and "14.500" in answer and "(#source-1)" in answer
     assert box == "" and "<mark>" in sources and "Harga Beras Medium" in sources
 

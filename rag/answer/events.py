@@ -1,0 +1,81 @@
+"""What answering a question produces: streamed events, then one :class:`Answer`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag.answer.citations import AnswerSentence, Citation
+from rag.types import Hit
+
+REFUSALS = {
+    "id": "Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
+    "en": "The articles do not say. Here are the closest passages.",
+}
+# Shown before an answer that is the evidence sentence itself (the model's own text did not check out).
+QUOTE_LABELS = {"id": "Kutipan dari artikel", "en": "Quoted from the article"}
+
+
+@dataclass
+class Timings:
+    """Seconds spent, each from the start of the question."""
+
+    retrieval: float = 0.0
+    evidence: float | None = None       # the quoted evidence is ready (the first useful text)
+    first_token: float | None = None
+    total: float = 0.0
+
+
+@dataclass
+class Answer:
+    """A finished answer: the text, each sentence with its checked citations, and the evidence."""
+
+    question: str
+    query: str                          # the standalone retrieval query (differs for follow-ups)
+    language: str
+    text: str                           # what the user reads: checked sentences, a quote, or the refusal
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)  # [n] = passages[n-1]; the model saw excerpts of these
+    evidence: list[Citation] = field(default_factory=list)  # the source sentences that answer, quoted
+    extractive: bool = False            # ``text`` is the evidence sentence itself, not the model's words
+    answerability: float | None = None  # the evidence score the refusal decision was made on
+    decline_probability: float | None = None  # how likely the model was to start with "Tidak disebutkan"
+    refusal: str | None = None          # why the system declined to answer (technical, for logs/details)
+    draft: str = ""                     # what the model wrote, before checking
+    dropped: list[AnswerSentence] = field(default_factory=list)  # model sentences the sources do not support
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def verified(self) -> bool:
+        """True when the answer makes at least one claim and every claim is supported."""
+        claims = [s for s in self.sentences if s.is_claim]
+        return bool(claims) and all(s.verified for s in claims)
+
+    @property
+    def unsupported(self) -> list[AnswerSentence]:
+        """Claims shown in the answer that no source supports (none: unsupported ones are dropped)."""
+        return [s for s in self.sentences if s.is_claim and not s.verified]
+
+
+@dataclass
+class Token:
+    """A piece of the model's draft as it is written (not yet checked)."""
+
+    text: str
+
+
+@dataclass
+class Retrieved:
+    """The passages found for the question, sent before anything else."""
+
+    passages: list[Hit]
+
+
+@dataclass
+class EvidenceFound:
+    """The best evidence sentences, quoted with their sources, sent before the model starts writing."""
+
+    evidence: list[Citation]
+    passages: list[Hit]  # the passages in the order the citations number them: [n] = passages[n-1]
+    language: str        # the answer's language (labels around the quote follow it)
+
+
+Event = Token | Retrieved | EvidenceFound | Answer

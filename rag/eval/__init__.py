@@ -1,0 +1,1 @@
+"""Measuring retrieval and answers on a question set (`rag eval`, bench/)."""

@@ -1,0 +1,123 @@
+"""`rag eval`: retrieval and answer quality on an articles.jsonl + questions.jsonl pair.
+
+The format is the one of ../shared/eval (see README "Evaluating"): articles ``{"id", "title", "text"}``,
+questions ``{"id", "question", "answers": [...], "article_id": str | null}`` (null = unanswerable).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.eval.metrics import (EvalQuestion, answer_rank, article_rank, contains, exact_match, gold_aliases,
+                              load_questions, percentiles, ranking_metrics, token_f1)
+from rag.indexing.builder import build_index
+from rag.retrieve.retriever import Retriever
+from rag.settings import Settings
+
+LEGS = ("dense", "lexical", "fused")
+
+
+def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
+             answers: bool = False, limit: int | None = None, spread: bool = False,
+             index_name: str | None = None) -> dict:
+    """Index ``articles`` (reused when built before with the same signature; under ``index_name``, by
+    default one named after the file's content) and score the questions (the first ``limit`` ones, or
+    ``limit`` evenly spaced ones with ``spread``)."""
+    questions = load_questions(questions_path)
+    if limit is not None and spread and len(questions) > limit:
+        questions = [questions[i * len(questions) // limit] for i in range(limit)]
+    questions = questions[:limit]
+    digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
+    settings = settings.with_values({"index_name": index_name or f"eval-{digest}"})
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
+        shutil.copy(articles, Path(corpus) / "articles.jsonl")
+        report = build_index(Path(corpus), settings)
+    retriever = Retriever(settings)
+    chunks = list(retriever.index.store.all_chunks())
+    article_of = {c.id: c.article_id for c in chunks}
+    text_of = {c.id: c.text for c in chunks}
+    alias = gold_aliases(retriever.index.store)
+    depth = max(max(ks), 10)
+    ranks: dict[str, list[int | None]] = {leg: [] for leg in LEGS}
+    answer_ranks: dict[str, list[int | None]] = {leg: [] for leg in LEGS}
+    retrieval_seconds = []
+    answerable = [q for q in questions if q.article_id is not None]
+    for q in tqdm(answerable, desc="retrieval", unit="question"):
+        started = time.perf_counter()
+        legs = retriever.leg_scores(q.question, max(settings.candidates, depth))
+        retrieval_seconds.append(time.perf_counter() - started)
+        gold = alias.get(q.article_id, q.article_id)
+        for leg, scores in zip(LEGS, legs):
+            ranks[leg].append(article_rank(scores, gold, article_of))
+            answer_ranks[leg].append(answer_rank(scores, q.answers, text_of, max(ks)))
+    result = {
+        "articles": {"indexed": len(report.added) + report.unchanged + len(report.changed),
+                     "skipped": [str(p) for p in report.problems]},
+        "questions": {"total": len(questions), "answerable": len(answerable),
+                      "unanswerable": len(questions) - len(answerable)},
+        "retrieval": {leg: {**ranking_metrics(ranks[leg], ks),
+                            **ranking_metrics(answer_ranks[leg], ks, "answer", mrr=False)} for leg in LEGS},
+        "latency": {"retrieval": percentiles(retrieval_seconds)},
+    }
+    if answers:
+        result.update(_answer_metrics(questions, settings, retriever))
+    return result
+
+
+def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:
+    from rag.answer.citations import strip_markers
+    from rag.answer.pipeline import Pipeline
+
+    pipeline = Pipeline(settings, retriever)
+    store = retriever.index.store
+    scores: dict[str, list[float]] = {name: [] for name in (
+        "exact_match", "token_f1", "gold_contained", "gold_shown", "evidence_contains_gold", "refusal_accuracy",
+        "false_refusal_rate", "extractive_answers", "citation_precision", "answers_with_unsupported_sentence",
+        "drafts_with_unsupported_sentence")}
+    evidence, first_token, total, details = [], [], [], []
+    for q in tqdm(questions, desc="answers", unit="question"):
+        answer = pipeline.ask(q.question)
+        details.append({"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
+                        "text": answer.text, "draft": answer.draft, "refusal": answer.refusal,
+                        "extractive": answer.extractive, "answerability": answer.answerability,
+                        "decline_probability": answer.decline_probability,
+                        "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total})
+        total.append(answer.timings.total)
+        if answer.timings.evidence is not None:
+            evidence.append(answer.timings.evidence)
+        if answer.timings.first_token is not None:
+            first_token.append(answer.timings.first_token)
+        if q.article_id is None:
+            scores["refusal_accuracy"].append(float(answer.refusal is not None))
+            continue
+        scores["false_refusal_rate"].append(float(answer.refusal is not None))
+        text = "" if answer.refusal else strip_markers(answer.text)
+        scores["exact_match"].append(exact_match(text, q.answers))
+        scores["token_f1"].append(token_f1(text, q.answers))
+        scores["gold_contained"].append(contains(text, q.answers))
+        evidence_has_gold = any(contains(c.quote, q.answers) for c in answer.evidence)
+        scores["evidence_contains_gold"].append(float(evidence_has_gold))
+        # what the screen shows: the answer and, under it, the evidence it was checked against
+        scores["gold_shown"].append(float(not answer.refusal and (contains(text, q.answers) or evidence_has_gold)))
+        if answer.refusal:
+            continue
+        scores["extractive_answers"].append(float(answer.extractive))
+        scores["answers_with_unsupported_sentence"].append(float(bool(answer.unsupported)))
+        if not answer.extractive:
+            scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
+        for sentence in answer.sentences:
+            for citation in sentence.citations:
+                # right when it is the gold article or its quote holds a gold answer (sets such as FacQA
+                # hold the same news in several excerpts)
+                sources = store.article(citation.article_id).sources
+                scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)
+                                                          or contains(citation.quote, q.answers)))
+    return {"answers": {name: sum(values) / len(values) if values else None for name, values in scores.items()},
+            "latency_answers": {"evidence": percentiles(evidence), "first_token": percentiles(first_token),
+                                "total": percentiles(total)},
+            "answer_details": details}

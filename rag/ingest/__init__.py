@@ -1,0 +1,1 @@
+"""Reading articles: one reader per file format, and a folder walk that reports every file it skips."""

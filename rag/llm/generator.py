@@ -1,0 +1,127 @@
+"""Text generation with a local GGUF model: loaded once, one generation at a time, streamed."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+
+from rag.llm.loading import load_llama
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+logger = logging.getLogger(__name__)
+
+
+class Generator:
+    """Wraps one ``llama_cpp.Llama``; the model loads on first use and is reused afterwards."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._llm: Llama | None = None
+        self._load_lock = threading.Lock()
+        self._generate_lock = threading.Lock()  # llama.cpp contexts are not re-entrant
+        self._prefix_states: dict[str, Any] = {}  # prompt prefix -> llama state after evaluating it
+
+    @property
+    def llm(self) -> "Llama":
+        with self._load_lock:
+            if self._llm is None:
+                self._llm = load_llama(self.settings)
+            return self._llm
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llm.n_ctx())
+
+    @property
+    def chat_template(self) -> str | None:
+        """The model's chat template from its GGUF metadata (None for base models)."""
+        return self.llm.metadata.get("tokenizer.chat_template")
+
+    @property
+    def is_chat_model(self) -> bool:
+        style = self.settings.llm_prompt_style
+        return bool(self.chat_template) if style == "auto" else style == "chat"
+
+    def render_chat(self, messages: list[dict[str, str]]) -> tuple[str, list[str]]:
+        """The prompt text for ``messages`` with the model's chat template, and its stop strings."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        formatter = Jinja2ChatFormatter(
+            template=self.chat_template or "",
+            eos_token=llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore"),
+            bos_token=llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore"),
+        )
+        response = formatter(messages=messages)
+        stop = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
+        return response.prompt, stop
+
+    def _start(self, tokens: list[int], prefix: str) -> None:
+        """Put the model in the state for ``tokens``: clean, or with ``prefix`` (the fixed start of every
+        prompt of one kind: instructions, example) restored from the state saved the first time, when
+        ``tokens`` begin with it.
+
+        llama.cpp would reuse whatever prefix the previous prompt shared with this one, and evaluating a
+        prompt in other batches changes its logits slightly: greedy decoding then picks other words. From
+        the same state the same prompt always gives the same answer.
+        """
+        llm = self.llm
+        llm.reset()
+        head = llm.tokenize(prefix.encode("utf-8"), special=True) if prefix else []
+        if not head or len(head) >= len(tokens) or tokens[:len(head)] != head:
+            return
+        state = self._prefix_states.get(prefix)
+        if state is None:
+            llm.eval(head)
+            self._prefix_states[prefix] = llm.save_state()
+        else:
+            llm.load_state(state)
+
+    def _fill_probe(self, probe: dict[str, float]) -> None:
+        """First-token probabilities of ``probe``'s words, from the logits of the evaluated prompt."""
+        llm = self.llm
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        for word in probe:
+            first = llm.tokenize(word.encode("utf-8"), add_bos=False, special=False)[:1]
+            probe[word] = float(probabilities[first[0]]) if first else 0.0
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
+               temperature: float | None = None, cancel: threading.Event | None = None,
+               probe: dict[str, float] | None = None, prefix: str = "") -> Iterator[str]:
+        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set.
+
+        ``probe`` maps words to fill in, before the first piece, with the probability that the completion starts with each
+        word's first token (e.g. how likely the model is to decline). ``prefix``, the start ``prompt``
+        shares with others of its kind, is evaluated once and kept (see :meth:`_start`).
+        """
+        with self._generate_lock:
+            llm = self.llm
+            tokens = llm.tokenize(prompt.encode("utf-8"), special=True)  # as create_completion tokenizes it
+            self._start(tokens, prefix)
+            llm.eval(tokens[llm.n_tokens:])  # the completion finds the whole prompt evaluated and samples
+            if probe is not None:
+                self._fill_probe(probe)
+            pieces = llm.create_completion(
+                prompt,
+                max_tokens=max_tokens or self.settings.max_answer_tokens,
+                stop=stop or [],
+                temperature=self.settings.temperature if temperature is None else temperature,
+                stream=True,
+            )
+            for piece in pieces:
+                if cancel is not None and cancel.is_set():
+                    logger.info("generation cancelled")
+                    break
+                text = piece["choices"][0]["text"]
+                if text:
+                    yield text

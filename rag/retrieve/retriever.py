@@ -1,0 +1,97 @@
+"""Hybrid retrieval: FAISS (dense) and BM25 (lexical) legs fused into one ranking of passages."""
+from __future__ import annotations
+
+import logging
+
+from rag.embed.base import Embedder
+from rag.embed.factory import embedder_for
+from rag.indexing.reader import Index, LiveIndex
+from rag.retrieve.fusion import adaptive_fusion, best_first, weighted_fusion
+from rag.settings import Settings
+from rag.text.query import make_query
+from rag.types import Hit, Query
+
+logger = logging.getLogger(__name__)
+
+LegScores = tuple[dict[int, float], dict[int, float], dict[int, float]]  # dense, lexical, fused
+
+
+class Retriever:
+    """Searches the live version of an index; picks up a newly published version by itself.
+
+    Every search reads one version from start to end, so a rebuild switching versions meanwhile never pairs
+    one version's scores with another's passages (chunk ids are reused after removals).
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or embedder_for(settings)
+        self._live = LiveIndex(settings.index_path)
+
+    @property
+    def live(self) -> LiveIndex:
+        """The live index of ``settings.index_path`` (a new one when that setting has changed)."""
+        if self._live.index_path != self.settings.index_path:
+            self._live.close()
+            self._live = LiveIndex(self.settings.index_path)
+        return self._live
+
+    @property
+    def index(self) -> Index:
+        """The live index version, for a quick look (reopened when a rebuild has switched versions)."""
+        return self.live.current
+
+    def embedder_knows(self, language: str) -> bool:
+        """Whether the embedding model was trained on ``language`` (setting ``embed_languages``)."""
+        setting = self.settings.embed_languages.strip()
+        known = self.embedder.languages if setting == "auto" else {lang.strip() for lang in setting.split(",")}
+        return "*" in known or language in known
+
+    def dense_weight(self, language: str) -> float:
+        """How much the dense leg counts for a query in ``language``."""
+        return self.settings.dense_weight if self.embedder_knows(language) else self.settings.dense_weight_foreign
+
+    def idf(self, stem: str) -> float:
+        """How rare a stem is in the live index (see LexicalIndex.idf)."""
+        return self.index.lexical.idf(stem)
+
+    def leg_scores(self, query: str | Query, n: int) -> LegScores:
+        """Chunk id -> score for the dense leg's and the lexical leg's top ``n``, and their fusion."""
+        with self.live.reading() as index:
+            return self._leg_scores(index, _as_query(query), n)
+
+    def search(self, query: str | Query, k: int | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first."""
+        k = k or self.settings.top_k
+        query = _as_query(query)
+        with self.live.reading() as index:
+            dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))
+            best = best_first(fused)[:k]
+            chunks = index.store.chunks(best)
+        return [
+            Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published,
+                text=c.text, start=c.start, end=c.end, score=fused[cid],
+                dense_score=dense.get(cid), lexical_score=lexical.get(cid))
+            for cid in best if (c := chunks.get(cid)) is not None
+        ]
+
+    def _leg_scores(self, index: Index, query: Query, n: int) -> LegScores:
+        if query.embedding is None:
+            query.embedding = self.embedder.encode_query(query.text)
+        dense = dict(index.vectors.search(query.embedding, n))
+        lexical = dict(index.lexical.search(query, n))
+        return dense, lexical, self._fuse(index, query, dense, lexical)
+
+    def _fuse(self, index: Index, query: Query, dense: dict[int, float], lexical: dict[int, float]
+              ) -> dict[int, float]:
+        """The two legs' scores fused as the ``fusion`` setting says (rag/retrieve/fusion.py)."""
+        weight = self.dense_weight(query.language)
+        if self.settings.fusion == "weighted":
+            return weighted_fusion(dense, lexical, weight)
+        # Only lexical candidates need coverage: a dense-only candidate has no lexical score to scale.
+        coverage = index.lexical.coverage(query, lexical)
+        return adaptive_fusion(dense, lexical, coverage, weight)
+
+
+def _as_query(query: str | Query) -> Query:
+    return make_query(query) if isinstance(query, str) else query

@@ -1,0 +1,1 @@
+"""Text: language detection, sentences and chunks, word stems, numbers and dates, queries."""

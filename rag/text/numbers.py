@@ -1,0 +1,103 @@
+"""Numbers in news text: their values in either convention, whether they belong to a date, what they count.
+
+Indonesian writes "4.000" and "49,07" where English writes "4,000" and "49.07"; a number is read both
+ways. "March 30, 2026" holds two numbers that count nothing: a "how many" question is not answered by
+them. "4.000 warga mengungsi" counts "warga": the two words after a number say what it counts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text.language import STOPWORDS
+from rag.text.tokens import content_stems
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Month names count as numbers: "20 Januari 2026" matches "20/1/2026" and "20 January 2026".
+MONTHS = {name: str(i % 12 + 1) for i, name in enumerate(
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember "
+    "January February March April May June July August September October November December"
+    .split())}
+_NUMBER_OR_MONTH = re.compile(NUMBER.pattern + r"|\b(?:" + "|".join(MONTHS) + r")\b")
+# Capitalised only: "May" is a month, "may" is not.
+_MONTH_WORDS = frozenset(MONTHS) | frozenset("Jan Feb Mar Apr Jun Jul Aug Agu Sep Sept Oct Okt Nov Dec Des".split())
+# Words after which a four-digit number is a year: "pada 2023", "in 2023", "tahun 2026", "since 1998".
+_YEAR_CUES = frozenset("pada tahun sejak akhir awal pertengahan in year since during".split())
+_WORD = re.compile(r"[^\W\d_]+")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")  # the words right before and after a number, only spaces between
+_WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
+_UNIT_BEFORE = re.compile(r"(?:\b(?:Rp|USD|IDR|US)\s?\$?|\$|€|£)\s?$")
+_STOPWORDS = STOPWORDS["id"] | STOPWORDS["en"]
+_PHRASE_WORDS = 2  # words after a number that may say what it counts ("253 suku bangsa")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number of a text: as written, its values, the stems of the (up to) two words after it."""
+    raw: str
+    values: frozenset[str]
+    counts: tuple[str, ...]  # what it counts: "4.000 warga mengungsi" -> ("warga", "ungsi")
+    in_date: bool            # part of a date ("30 Maret 2026", "March 30, 2026", "in 2023")
+
+
+def values(token: str) -> set[str]:
+    """Canonical readings of a number, both conventions: "4.000" -> {"4000", "4.0"},
+    "1,400" -> {"1400", "1.4"}, "49,07" -> {"49.07"} ("07" cannot be a thousands group)."""
+    out = set()
+    for thousands, decimal in ((".", ","), (",", ".")):
+        whole, has_decimal, frac = token.partition(decimal)
+        groups = whole.split(thousands)
+        if has_decimal and not frac.isdigit() or len(groups) > 1 and (
+                len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+            continue
+        value = str(int("".join(groups)))
+        out.add(f"{value}.{frac.rstrip('0') or '0'}" if has_decimal else value)
+    return out or {re.sub(r"[.,]", "", token)}
+
+
+def find_numbers(text: str) -> list[tuple[str, set[str]]]:
+    """Numbers and month names of ``text`` with their canonical values."""
+    return [(raw, {MONTHS[raw]} if raw in MONTHS else values(raw)) for raw in _NUMBER_OR_MONTH.findall(text)]
+
+
+def counts(text: str, language: str) -> list[Count]:
+    """Every number of ``text`` with what it counts and whether it is part of a date."""
+    out: list[Count] = []
+    previous_end = -1  # where the last number ended, when it was part of a date
+    for m in NUMBER.finditer(text):
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        before = before.group(1) if before else ""
+        following = _WORD_AFTER.match(text, m.end())
+        year_like = len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100
+        in_date = (before in _MONTH_WORDS or bool(following) and following.group(1) in _MONTH_WORDS
+                   or year_like and (before.lower() in _YEAR_CUES
+                                     or previous_end >= 0 and not text[previous_end:m.start()].strip(" ,/-")))
+        after = _WORD.findall(text[m.end():m.end() + 40])[:2]
+        stems = tuple(stem for word in after if word not in MONTHS for stem in content_stems(word, language)
+                      if not stem[0].isdigit())
+        out.append(Count(m.group(), frozenset(values(m.group())), stems, in_date))
+        previous_end = m.end() if in_date else -1
+    return out
+
+
+def number_phrase(raw: str, text: str) -> str | None:
+    """How ``text`` writes the number ``raw`` with its currency and what it counts: "253" in "terdapat 253
+    suku bangsa di ..." -> "253 suku bangsa", "14.500" in "menjadi Rp 14.500." -> "Rp 14.500"; None when
+    ``text`` has no such number, or only as a year or in a date (these need nothing around them)."""
+    wanted = values(raw)
+    for m in NUMBER.finditer(text):
+        if not values(m.group()) & wanted:
+            continue
+        following = _WORD_AFTER.match(text, m.end())
+        year_like = len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100
+        if year_like or following and following.group(1) in _MONTH_WORDS:
+            return None
+        end, words = m.end(), 0
+        while words < _PHRASE_WORDS and (following := _WORD_AFTER.match(text, end)):
+            word = following.group(1)
+            if word.lower() in _STOPWORDS or word[0].isupper():
+                break
+            end, words = following.end(), words + 1
+        unit = _UNIT_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        return text[unit.start() if unit else m.start():end]
+    return None
