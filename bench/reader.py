@@ -26,7 +26,8 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.answer.citations import check_answer, strip_markers
+from rag.answer.citations import check_answer
+from rag.answer.markers import strip_markers
 from rag.answer.prompting import build_prompt
 from rag.eval.metrics import contains, exact_match, token_f1
 from rag.llm.generator import Generator

@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.citations import (REPEATS_QUESTION, AnswerSentence, Source, align, check_answer, parse_markers,
-                           split_answer, strip_markers, verify)
+from rag.answer.citations import (REPEATS_QUESTION, AnswerSentence, Citation, Source, _candidates, _cosines, _pick,
+                                  _rank, check_answer)
+from rag.answer.markers import parse_markers, split_answer, strip_markers
+from rag.answer.support import verify
 from rag.types import Hit
+
+
+def align(sentence: str, sources: list[Source], language: str, embedder=None) -> list[Citation]:
+    """The alignment on its own: the best source sentence (or pair) for ``sentence``, plus a close second."""
+    candidates = _candidates(sources, language)
+    cosines = _cosines([sentence], candidates, embedder)
+    ranked = _rank(sentence, candidates, language, None if cosines is None else cosines[0])
+    return [c.citation() for c in _pick(ranked)]
 
 BANJIR = (
     "Banjir Rendam Jakarta Timur\n\n"

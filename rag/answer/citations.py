@@ -2,36 +2,29 @@
 
 Small local models invent numbers and names and put ``[n]`` markers on the wrong source, so
 the markers are not trusted: every answer sentence is aligned to the source sentence(s) that
-support it best, then its numbers, names and content words are verified against them.
+support it best, then its numbers, names and content words are verified against them
+(:mod:`rag.answer.support`).
 """
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
 
-from rag.text.chunking import split_sentences
 from rag.answer.evidence import Evidence, counted_noun, question_kind, rank_sentences
-from rag.text.language import STOPWORDS
+from rag.answer.markers import parse_markers, split_answer, strip_markers
+from rag.answer.support import MIN_CONTENT_TOKENS, facts_of, find_names, has_name, is_boilerplate, verify
+from rag.text.chunking import split_sentences
+from rag.text.numbers import NUMBER, counts, find_numbers
 from rag.text.tokens import content_stems
-from rag.text.numbers import MONTHS, NUMBER, counts, find_numbers
 from rag.types import Hit
 
 logger = logging.getLogger(__name__)
 
 NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
 REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
-MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text must contain
-MIN_CONTENT_TOKENS = 2    # fewer content stems: a terse answer ("Polonia.", "85."), checked with the
-                          # question; a sentence with more must have at least this many found
-BOILERPLATE = frozenset({"sumber", "source", "sources", "jawaban", "answer", "referensi", "reference"})
-# Words that only qualify a number ("sebanyak 4.000", "about 34,000"): no fact of their own to support.
-QUANTIFIERS = frozenset("sebanyak sedikitnya setidaknya sekitar kurang lebih hampir sejumlah total jumlah "
-                        "about around approximately nearly almost roughly some total least".split())
 KEY_BONUS = 0.2           # alignment weight of the share of numbers and names found
 PRECISION_BONUS = 0.1     # alignment weight of the share of the candidate's stems used
 PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this much
@@ -40,17 +33,8 @@ EMBED_WEIGHT = 0.5        # weight of cosine similarity when an embedder is give
 MIN_COSINE = 0.4          # with embeddings, a candidate without lexical overlap needs this
 ALTERNATIVES = 3          # aligned candidates after the best that may support a sentence about the question
 MIN_RELEVANCE = 0.5       # with a question, the support must cover it at least this well relative to the
-                          # sentence that covers it best (rag.evidence coverage)
+                          # sentence that covers it best (rag.answer.evidence coverage)
 
-_MARKER = re.compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
-# What small models write instead of a marker: the prompt's "[n]", "[source 1]", "(1)" at a sentence end.
-# Stripped like a marker and treated as missing, so the alignment finds the source.
-_MALFORMED_MARKER = re.compile(r"\[\s*(?:[a-zA-Z]{1,2}|(?:sumber|source|kutipan)\s*\d*|\d+\.?)?\s*\]"
-                               r"|(?<=\s)\(\s*\d{1,2}\s*\)(?=\s*[.!?]?\s*$)", re.I | re.M)
-_ANY_MARKER = re.compile(f"{_MARKER.pattern}|{_MALFORMED_MARKER.pattern}", re.I | re.M)
-_WORD = re.compile(r"[^\W\d_]+")
-_NAME_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
-_NOT_NAMES = STOPWORDS["id"] | STOPWORDS["en"] | {"rp", "usd", "idr", "us"}
 
 @dataclass
 class Source:
@@ -105,120 +89,6 @@ class _Candidate:
                         hit.start + self.start, hit.start + self.end, self.text)
 
 
-def parse_markers(text: str) -> list[int]:
-    """Source numbers of ``[1]``, ``[1, 3]``, ``[1][2]`` and ``[1-3]`` markers, in order, unique."""
-    numbers: list[int] = []
-    for marker in _MARKER.findall(text):
-        for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", marker):
-            lo, hi = int(a), int(b or a)
-            numbers.extend(range(lo, min(hi, lo + 20) + 1) if hi >= lo else [lo])
-    return list(dict.fromkeys(numbers))
-
-
-def strip_markers(text: str) -> str:
-    """``text`` without ``[n]`` markers, well-formed or not (and the blanks before them)."""
-    return re.sub(r"[ \t]*(?:" + _ANY_MARKER.pattern + ")", "", text, flags=re.I | re.M).strip()
-
-
-def split_answer(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of an answer; a marker belongs to the sentence it follows on its line
-    ("Banjir.[1] Warga ..." splits after the marker), else to the next sentence."""
-    markers = [m.span() for m in _ANY_MARKER.finditer(text)]
-    masked = "".join(" " if any(s <= i < e for s, e in markers) else c for i, c in enumerate(text))
-    spans = [list(span) for span in split_sentences(masked)]
-    for s, e in markers:
-        if any(a <= s and e <= b for a, b in spans):
-            continue
-        before = [sp for sp in spans if sp[1] <= s]
-        if before and not text[before[-1][1]:s].strip(" \t"):
-            before[-1][1] = e
-        elif after := [sp for sp in spans if sp[0] >= e]:
-            after[0][0] = s
-    return [(a, b) for a, b in spans]
-
-
-def _miscounted(sentence: str, support: str, language: str) -> list[tuple[str, str, str]]:
-    """Numbers of ``sentence`` that count something else wherever ``support`` has them: (number, what the
-    sentence says it counts, what the support says). "1.350 warga" against "1.350 rumah terendam"; "2,026 homes"
-    against "March 30, 2026" (a date counts nothing)."""
-    counted: dict[str, set[str]] = {}
-    for count in counts(support, language):
-        for value in count.values:
-            counted.setdefault(value, set()).update(["a date"] if count.in_date else count.counts)
-    wrong = []
-    for count in counts(sentence, language):
-        noun = count.counts[0] if count.counts and not count.in_date else None
-        found = set().union(*(counted.get(v, set()) for v in count.values))
-        if noun and found and noun not in found:
-            wrong.append((count.raw, noun, sorted(found)[0]))
-    return wrong
-
-
-def _names(sentence: str) -> list[re.Match]:
-    """Acronyms and capitalised words; the first word only if another name follows it."""
-    names = [m for m in _WORD.finditer(sentence) if len(w := m.group()) > 1 and w[0].isupper()
-             and w.lower() not in _NOT_NAMES and w not in MONTHS]
-    first = _WORD.search(sentence)
-    if names and names[0].start() == first.start() and not first.group().isupper() and not (
-            len(names) > 1 and not sentence[names[0].end():names[1].start()].strip()):
-        names = names[1:]  # a capital only because it starts the sentence
-    return names
-
-
-@lru_cache(maxsize=4096)
-def _facts(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Canonical number values and lower-cased words of a supporting text."""
-    values = frozenset(v for _, vs in find_numbers(text) for v in vs)
-    return values, frozenset(w.lower() for w in _WORD.findall(text))
-
-
-def _has_name(name: str, words: frozenset[str]) -> bool:
-    """Case-insensitive, allowing Indonesian suffixes either way ("Jakartanya" ~ "Jakarta")."""
-    name = name.lower()
-    return name in words or any(name + s in words or name.endswith(s) and name[:-len(s)] in words
-                                for s in _NAME_SUFFIXES)
-
-
-def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
-           context: Sequence[str] = (), question: str = "") -> tuple[bool, list[str]]:
-    """Do the sentence's numbers (counting the same thing), names and most content words occur in the
-    cited texts?
-
-    Names may also be found in ``context`` (e.g. the whole source passages); ``label`` names
-    the support in the problems, e.g. ``"source [1]"``. With a ``question``, what the sentence repeats
-    from it is given and only its new facts need support (whether the support is about the question is
-    :func:`check_answer`'s part). Returns ``(verified, problems)``.
-    """
-    sentence, support = strip_markers(sentence), "\n".join(citation_texts)
-    values, _ = _facts(support)
-    asked_values, asked_words = _facts(question)
-    asked_stems = content_stems(question, language) if question else set()
-    problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
-                for raw, vs in find_numbers(sentence) if not vs & (values | asked_values)]
-    problems += [f"number {raw} counts '{theirs}' in {label}, not '{ours}'"
-                 for raw, ours, theirs in _miscounted(sentence, support, language)]
-    words = _facts("\n".join([support, *context]))[1]
-    runs: list[list[int]] = []
-    names = _names(sentence)
-    for m in names:
-        if _has_name(m.group(), words) or _has_name(m.group(), asked_words):
-            continue
-        if runs and not sentence[runs[-1][1]:m.start()].strip(" ."):
-            runs[-1][1] = m.end()  # adjacent missing words are one name: 'Bupati Ahmad Yani'
-        else:
-            runs.append([m.start(), m.end()])
-    problems += [f"name '{sentence[s:e]}' not in {label}" for s, e in runs]
-    starts = {m.start() for m in names}
-    unnamed = _WORD.sub(lambda m: "" if m.start() in starts else m.group(), sentence)
-    # names were checked above; words repeated from the question are given
-    content = {t for t in content_stems(unnamed, language) if not t[0].isdigit()} - asked_stems - _fillers(language)
-    found = len(content & content_stems(support, language))
-    share = found / len(content) if content else 1.0
-    if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
-        problems.append(f"only {share:.0%} of content words found in {label}")
-    return not problems, problems
-
-
 def _candidates(sources: list[Source], language: str) -> list[_Candidate]:
     """Every sentence of every source, plus every pair of adjacent sentences."""
     out = []
@@ -238,11 +108,11 @@ def _rank(sentence: str, candidates: list[_Candidate], language: str,
           cosines: np.ndarray | None = None) -> list[tuple[float, _Candidate]]:
     """Candidates with any overlap (or a high cosine), scored and sorted best first."""
     sentence = strip_markers(sentence)
-    stems, numbers, names = content_stems(sentence, language), find_numbers(sentence), _names(sentence)
+    stems, numbers, names = content_stems(sentence, language), find_numbers(sentence), find_names(sentence)
     scored = []
     for i, cand in enumerate(candidates):
-        values, words = _facts(cand.text)
-        keys = sum(bool(vs & values) for _, vs in numbers) + sum(_has_name(m.group(), words)
+        values, words = facts_of(cand.text)
+        keys = sum(bool(vs & values) for _, vs in numbers) + sum(has_name(m.group(), words)
                                                                  for m in names)
         shared = len(stems & cand.stems)
         cosine = float(cosines[i]) if cosines is not None else 0.0
@@ -274,20 +144,11 @@ def _cosines(sentences: list[str], candidates: list[_Candidate], embedder) -> np
     return embedder.comparable_cosines(vectors[:len(sentences)] @ vectors[len(sentences):].T)
 
 
-def align(sentence: str, sources: list[Source], language: str, embedder=None) -> list[Citation]:
-    """The source sentence (or adjacent pair) supporting ``sentence`` best, plus a close second
-    from a different source; empty if no source sentence overlaps at all."""
-    candidates = _candidates(sources, language)
-    cosines = _cosines([sentence], candidates, embedder)
-    ranked = _rank(sentence, candidates, language, None if cosines is None else cosines[0])
-    return [c.citation() for c in _pick(ranked)]
-
-
 def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int], language: str,
             question: str = "", evidence: Sequence[Evidence] = (), terse: bool = False
             ) -> tuple[list[_Candidate], bool, list[str]]:
     """The marked source's best candidates if one verifies, else the best aligned citation, else the best
-    ``evidence`` sentence (the question's sentences ranked by rag.evidence).
+    ``evidence`` sentence (the question's sentences ranked by rag.answer.evidence).
 
     With ``evidence``, an option whose best candidate's relevance is below ``MIN_RELEVANCE`` does not
     verify: its facts would answer another question. The names of a ``terse`` answer ("Jakarta.") must
@@ -345,23 +206,12 @@ def _with_counted_noun(answer: str, question: str, language: str) -> str:
     return answer.replace(found[0].raw, f"{found[0].raw} {noun}", 1)
 
 
-@lru_cache(maxsize=None)
-def _fillers(language: str) -> frozenset[str]:
-    """Stems of BOILERPLATE and QUANTIFIERS: "Jawaban: sebanyak 4.000 warga" claims only "4.000 warga"."""
-    return frozenset(content_stems(" ".join(BOILERPLATE | QUANTIFIERS), language))
-
-
-def _is_boilerplate(text: str) -> bool:
-    """Only words such as "Sumber:" / "Source" around the markers: nothing to check."""
-    return set(re.findall(r"[^\W\d_]+", text.lower())) <= BOILERPLATE
-
-
 def check_answer(answer: str, sources: list[Source], language: str, embedder=None, question: str = "",
                  evidence: Sequence[Evidence] | None = None) -> list[AnswerSentence]:
     """Split ``answer`` into sentences, then cite and verify each one against ``sources``.
 
     With a ``question``, each sentence is checked for its new facts in a source sentence about what was
-    asked: one whose :mod:`rag.evidence` coverage of the question is at least ``MIN_RELEVANCE`` of the
+    asked: one whose :mod:`rag.answer.evidence` coverage of the question is at least ``MIN_RELEVANCE`` of the
     best sentence's (``evidence``: the sources' sentences ranked for the question, computed here when not
     given), so "1.350 warga mengungsi" cannot borrow 1.350 from a sentence about flooded houses. A terse one ("85.", "Polonia.", "Rp 14.500 per kilogram.") is aligned
     together with the question and must stand in one sentence, not just anywhere in the passage. A marker
@@ -386,7 +236,7 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
         item = AnswerSentence(text, start, end, [n for n in parse_markers(text) if n in numbers])
         plain = strip_markers(text)
         content = [t for t in content_stems(plain, language) if not t[0].isdigit()]
-        if not NUMBER.search(plain) and (not content or _is_boilerplate(plain)):
+        if not NUMBER.search(plain) and (not content or is_boilerplate(plain)):
             item.problems = [NO_CONTENT]
         elif question and content_stems(plain, language) <= content_stems(question, language):
             item.problems = [REPEATS_QUESTION]  # a source holding the question's words would "verify" it

@@ -1,10 +1,10 @@
 """Question in, streamed answer out: evidence first, then a short answer the sources are checked to support.
 
-1. Retrieve passages; rank their sentences against the question (:mod:`rag.evidence`).
+1. Retrieve passages; rank their sentences against the question (:mod:`rag.answer.evidence`).
 2. Weak evidence (a low answerability score) is a refusal, in the question's language.
 3. Otherwise the best sentence is sent at once, quoted with its source: the first useful text.
 4. The model reads the best sentences with their neighbours and writes a short answer; each of its
-   sentences is checked against what it read (:mod:`rag.citations`). Only supported sentences are
+   sentences is checked against what it read (:mod:`rag.answer.citations`). Only supported sentences are
    shown; when none is, the answer is the evidence sentence itself, labelled as a quote.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import Iterator
 
 from rag.answer.events import REFUSALS, Answer, Event, EvidenceFound, Retrieved, Timings, Token
-from rag.answer.citations import AnswerSentence, Citation, check_answer, strip_markers
+from rag.answer.citations import AnswerSentence, Citation, check_answer
+from rag.answer.markers import strip_markers
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.evidence import (Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences,
                           with_model_doubt)
@@ -133,7 +134,7 @@ class Pipeline:
         return new
 
     def standalone_query(self, question: Query, history: list[tuple[str, str]]) -> Query:
-        """The retrieval query for a question in a conversation (see rag.conversation)."""
+        """The retrieval query for a question in a conversation (see rag.answer.conversation)."""
         if self.settings.query_rewriter == "llm":
             return rewrite_with_llm(self.generator, question, history)
         return standalone_query(question, history)

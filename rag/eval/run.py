@@ -70,7 +70,7 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
 
 
 def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:
-    from rag.answer.citations import strip_markers
+    from rag.answer.markers import strip_markers
     from rag.answer.pipeline import Pipeline
 
     pipeline = Pipeline(settings, retriever)

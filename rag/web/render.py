@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from rag.answer.citations import Citation, strip_markers
+from rag.answer.citations import Citation
+from rag.answer.markers import strip_markers
 from rag.answer.events import QUOTE_LABELS, Answer
 from rag.types import Hit
 
