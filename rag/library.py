@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -20,10 +22,13 @@ if TYPE_CHECKING:
     from rag.answer.pipeline import Pipeline
     from rag.embed.base import Embedder
     from rag.indexing.builder import BuildReport
+    from rag.indexing.store import StoredArticle
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
 # Settings a running service cannot take over: the embedder is loaded and the server listens already.
 FIXED_WHILE_SERVING = ("embed_model", "embed_batch_size", "host", "port", "auth")
+# Example questions about the newest articles, in each article's language (any corpus gets fitting examples).
+EXAMPLE_QUESTIONS = {"id": "Apa isi berita “{title}”?", "en": "What does “{title}” report?"}
 
 
 def indexed_articles(settings: Settings) -> list[dict]:
@@ -31,8 +36,27 @@ def indexed_articles(settings: Settings) -> list[dict]:
     with Catalogue.open(settings.index_path) as catalogue:
         counts = dict(catalogue.store.chunk_counts())
         return [{"id": a.id, "title": a.title, "date": a.published or "", "language": a.language,
-                 "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0)}
+                 "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0),
+                 "added": _added(settings.articles_dir, a.sources)}
                 for a in catalogue.store.articles()]
+
+
+def _added(root: Path, sources: list[str]) -> str:
+    """When the article's file arrived in the folder (its modification time); "" when it is gone."""
+    files = [root / source.partition("#")[0] for source in sources]
+    times = [f.stat().st_mtime for f in files if f.is_file()]
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(min(times))) if times else ""
+
+
+def ago(iso: str, now: datetime | None = None) -> str:
+    """A past ISO time as people say it: "just now", "5 min ago", "3 h ago", "2 days ago"."""
+    then = datetime.fromisoformat(iso)
+    seconds = ((now or datetime.now(timezone.utc)) - then.astimezone(timezone.utc)).total_seconds()
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
+    return "just now"
 
 
 def index_status(settings: Settings) -> dict:
@@ -196,3 +220,31 @@ class Library:
             self._pipeline.update_settings(values)
         self.settings = new
         return new
+
+    def status_line(self) -> str:
+        """The index in one line: "1,355 articles · 2,104 chunks · built 2 min ago · embedder … · model …"."""
+        from rag.indexing.reader import IndexNotBuilt
+
+        try:
+            status = self.status()
+        except IndexNotBuilt:
+            return "No index yet: add articles, or rebuild from the articles folder."
+        return (f"{status['articles']:,} articles · {status['chunks']:,} chunks · built {ago(status['built_at'])} · "
+                f"embedder {status['embed_model']} · answers by {status['llm_model']}")
+
+    def stored(self, article_ids: list[str]) -> dict[str, StoredArticle]:
+        """The indexed articles with these ids (text, sources, URL), from the catalogue."""
+        with Catalogue.open(self.settings.index_path) as catalogue:
+            found = {i: catalogue.store.article(i) for i in dict.fromkeys(article_ids)}
+        return {i: article for i, article in found.items() if article is not None}
+
+    def example_questions(self, count: int = 3) -> list[str]:
+        """Questions about the newest indexed articles, each in its article's language."""
+        from rag.indexing.reader import IndexNotBuilt
+
+        try:
+            rows = sorted(indexed_articles(self.settings), key=lambda r: (r["date"], r["added"]), reverse=True)
+        except IndexNotBuilt:
+            return []
+        return [EXAMPLE_QUESTIONS.get(r["language"], EXAMPLE_QUESTIONS["en"]).format(title=r["title"].strip())
+                for r in rows if r["title"].strip()][:count]

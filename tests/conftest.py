@@ -122,3 +122,20 @@ def server(sample_settings, tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "app.log"
     with running_app(sample_settings.articles_dir, sample_settings.index_dir, log) as url:
         yield url
+
+
+@pytest.fixture
+def library(tmp_path, embedder) -> Settings:
+    """Settings of a private copy of the sample corpus and its index: tests may change both."""
+    corpus = tmp_path / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, corpus)
+    settings = make_settings(tmp_path, articles_dir=corpus)
+    build_index(corpus, settings, embedder)
+    return settings
+
+
+@pytest.fixture
+def library_app(library, tmp_path):
+    """The app serving :func:`library`."""
+    with running_app(library.articles_dir, library.index_dir, tmp_path / "app.log") as url:
+        yield url

@@ -136,12 +136,12 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
 
     client = Client(server, verbose=False)
     for question in HOSTILE_QUESTIONS:
-        messages, box, sources = client.predict(question, [], api_name="/chat")
+        messages, box, hint, _, _ = client.predict(question, [], None, api_name="/chat")
         results = client.predict(question, api_name="/search")
-        shown = " ".join(message_text(m["content"]) for m in messages) + sources + results
+        shown = " ".join(message_text(m["content"]) for m in messages) + hint + results
         assert no_error(shown) and box == "", (question[:40], shown[:300])
         if not question.strip():
-            assert messages == [] and "Type a question first" in sources and "Type a question first" in results
+            assert messages == [] and "Type a question first" in hint and "Type a question first" in results
             continue
         reply = message_text(messages[-1]["content"])
         if question in (LONG_QUESTION, CONTROLS_ONLY):
@@ -149,9 +149,9 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
             assert reply.startswith(f"⚠️ {expected}") and expected in results
         else:
             assert any(reply.startswith(text) for text in REFUSALS.values()), reply
-    messages, _, sources = client.predict("\u202eBerapa harga beras \x1b[1mmedium\x1b[0m sekarang?\x00", [],
-                                          api_name="/chat")
-    assert "14.500" in message_text(messages[-1]["content"]) and "<mark>" in sources
+    messages, *_ = client.predict("\u202eBerapa harga beras \x1b[1mmedium\x1b[0m sekarang?\x00", [], None,
+                                  api_name="/chat")
+    assert "14.500" in message_text(messages[-1]["content"]) and "<mark>" in message_text(messages[-1]["content"])
 
 
 def test_a_20000_character_question_in_the_browser_gets_a_message(page):
@@ -212,15 +212,15 @@ def test_article_html_and_script_are_shown_as_text_and_never_run(page):
     page.get_by_role("tab", name="Chat").click()
     page.locator("#question textarea").fill(f"Berapa perahu pedagang di pasar apung Lok Baintan? {IMG}")
     page.locator("#ask").click()
-    page.locator("#sources .source", has_text="Lok Baintan").first.wait_for(timeout=60_000)
     last = page.locator("#chat .message").last
-    last.locator('a[href^="#source-"]').or_(last.filter(has_text=re.compile("tidak menyebutkan|do not say"))) \
-        .first.wait_for(timeout=180_000)  # the finished answer: cited, or refused
-    sources = page.locator("#sources").inner_text()
+    last.locator("details.sources").wait_for(state="attached", timeout=180_000)  # the finished answer
+    last.locator("details.sources > summary").click()
+    sources = last.locator("details.sources").inner_text()
+    assert "Lok Baintan" in sources
     assert PAYLOAD in sources and IMG in sources and "[klik](javascript:window.__pwned=1)" in sources
-    assert page.locator("#sources script, #sources img, #sources a[href^=javascript]").count() == 0
+    assert page.locator("#chat script, #chat img, #chat a[href^=javascript]").count() == 0
 
-    page.get_by_role("tab", name="Search passages").click()
+    page.get_by_role("tab", name="Search").click()
     page.locator("#search-box textarea").fill("pasar apung Lok Baintan")
     page.locator("#search-box textarea").press("Enter")
     page.locator("#results .source", has_text="Lok Baintan").first.wait_for(timeout=60_000)

@@ -1,8 +1,10 @@
 """The web UI served on loopback by `python app.py`, queried with gradio_client."""
 from __future__ import annotations
 
+import re
+
 from rag.types import Hit
-from rag.web.render import message_text, render_hits
+from rag.web.render import ArticleInfo, message_text, render_hits, render_sources
 
 
 def test_search_page_answers_over_http(server):
@@ -19,14 +21,27 @@ def test_article_html_is_escaped():
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>t</b>" not in page
 
 
-def test_chat_endpoint_answers_with_highlighted_citation(server):
+def test_chat_endpoint_answers_with_highlighted_citation_and_saves_the_chat(server):
     from gradio_client import Client
 
-    messages, box, sources = Client(server, verbose=False).predict(
-        "Berapa harga beras medium sekarang?", [], api_name="/chat")
+    client = Client(server, verbose=False)
+    messages, box, hint, chat_id, _ = client.predict("Berapa harga beras medium sekarang?", [], None,
+                                                     api_name="/chat")
     answer = message_text(messages[-1]["content"])
-    assert messages[-1]["role"] == "assistant" and "14.500" in answer and "(#source-1)" in answer
-    assert box == "" and "<mark>" in sources and "Harga Beras Medium" in sources
+    assert messages[-1]["role"] == "assistant" and "14.500" in answer and re.search(r"\(#ans-\w+-s1\)", answer)
+    assert box == "" and hint == "" and chat_id and "<mark>" in answer and "Harga Beras Medium" in answer
 
-    follow = Client(server, verbose=False).predict("Kenapa harganya naik?", messages, api_name="/chat")
-    assert "Harga Beras Medium" in follow[2]  # the follow-up stays on the first turn's article
+    follow, *_ = client.predict("Kenapa harganya naik?", messages, chat_id, api_name="/chat")
+    assert "Harga Beras Medium" in message_text(follow[-1]["content"])  # the follow-up stays on that article
+    assert len(follow) == 4
+
+
+def test_each_answer_carries_its_own_sources_grouped_per_article():
+    hits = [Hit(1, "a", "Banjir Demak", "2026-01-20", "Sebanyak 4.000 warga mengungsi.", 0, 31, 0.9, 0.9, 1.0),
+            Hit(2, "b", "Harga Beras", None, "Harga beras Rp 14.500.", 0, 22, 0.5, 0.5, None),
+            Hit(3, "a", "Banjir Demak", "2026-01-20", "warga mengungsi. Air naik.", 14, 40, 0.4, 0.4, None)]
+    info = {"a": ArticleInfo("banjir.md", None, "Sebanyak 4.000 warga mengungsi. Air naik.")}
+    page = render_sources("ans-x", hits, {1: [(9, 31)]}, "id", info)
+    assert page.count("Banjir Demak") == 1 and page.count('class="article"') == 2  # one heading per article
+    assert 'id="ans-x-s1"' in page and 'id="ans-x-s3"' in page and "[1][3]" in page  # overlapping: merged
+    assert "<mark>4.000 warga mengungsi.</mark>" in page and "banjir.md" in page and "Buka artikel" in page

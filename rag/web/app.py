@@ -1,5 +1,5 @@
-"""The Gradio web UI over one :class:`rag.library.Library`: a chat whose answers show their checked sources, a
-passage search, the library (status, articles, uploads, rebuild, removal) and the live settings.
+"""The Gradio web UI over one :class:`rag.library.Library`: a chat whose answers carry their checked sources,
+saved conversations, a passage search, the library (status, articles, uploads, rebuild, removal) and settings.
 
 ``WebUI(library).create_app()`` builds the Gradio app; ``launch()`` brings the index up to date and serves it.
 """
@@ -7,70 +7,152 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 from rag.answer.events import Answer, EvidenceFound, Retrieved, Token
 from rag.answer.questions import clean_question
-from rag.ingest.readers import READERS
+from rag.history import ChatHistory, UnknownChat
 from rag.library import Change, Library
-from rag.llm.files import BUNDLED_LLMS
 from rag.settings import Settings
-from rag.web.render import escape_markdown, message_text, render_answer, render_evidence, render_hits
+from rag.web.assets import CSS, JS
+from rag.web.render import (TABLE_HEADERS, ArticleInfo, escape_markdown, render_answer, render_evidence,
+                            render_hits, render_searching, render_stopped)
 
 logger = logging.getLogger(__name__)
 # Requests waiting at most (all events together); beyond it a user is told the queue is full and to try
 # again, instead of waiting behind an unbounded pile. Room for 20+ users each with a question and a page load.
 QUEUE_MAX_SIZE = 64
-EXAMPLES = ["Berapa warga yang mengungsi karena banjir di Demak?", "Berapa harga beras medium sekarang?",
-            "How many homes will the Dunmore Valley solar farm power?"]
-LibraryView = tuple[str, dict, list[list]]  # report, status, article table
+EMPTY_QUESTION = "Type a question first."
+Messages = list[dict[str, str]]
 
 
 class WebUI:
-    """The web face of a library: every action is one call into it."""
+    """The web face of a library: every action is one call into it; chats are saved in ``history``."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, history: ChatHistory | None = None) -> None:
         self.library = library
+        self.history = history or ChatHistory(library.settings.index_dir / "chats.sqlite")
+        self._stops: dict[str, threading.Event] = {}  # per browser session: set by the Stop button
 
     @property
     def settings(self) -> Settings:
         return self.library.settings
 
-    def chat(self, message: str, messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-        """Stream the answer to ``message``: (chat messages, cleared question box, sources panel)."""
-        messages = list(messages or [])
+    # --- chat -------------------------------------------------------------------------------------------
+
+    def converse(self, message: str, messages: Messages, chat_id: str | None, request=None
+                 ) -> Iterator[tuple[Messages, str, str, str | None, Any]]:
+        """Stream the answer to ``message`` and save both turns: (chat messages, question box, hint by the
+        box, chat id, chat list)."""
+        import gradio as gr
+
+        owner, messages = _owner(request), list(messages or [])
         if not message.strip():
-            yield messages, "", "<p>Type a question first.</p>"
+            yield messages, "", EMPTY_QUESTION, chat_id, gr.update()
             return
-        turns = [(message_text(q["content"]), message_text(a["content"]))
-                 for q, a in zip(messages[::2], messages[1::2])]
-        messages += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        sources, text, evidence, language = "", "", [], "en"
         try:
-            for event in self.library.pipeline.answer(message, turns):
+            turns = self._turns(owner, chat_id) if chat_id else []
+        except UnknownChat:  # deleted in another tab, or another login's: start afresh
+            chat_id, messages, turns = None, [], []
+        chat_id = chat_id or self.history.create(owner, message)
+        self.history.add(owner, chat_id, "user", message)
+        stop = self._stops.setdefault(_session(request), threading.Event())
+        stop.clear()
+        key = f"ans-{uuid.uuid4().hex[:8]}"
+        messages += [{"role": "user", "content": message}, {"role": "assistant", "content": render_searching("en")}]
+        yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
+        draft, evidence, passages, language, answer = "", [], [], "en", None
+        events = self.library.pipeline.answer(message, turns, cancel=stop)
+        try:
+            for event in events:
                 if isinstance(event, Retrieved):
-                    sources = render_hits(event.passages)
+                    passages = event.passages
                 elif isinstance(event, EvidenceFound):
-                    evidence, language = event.evidence, event.language
-                    sources = render_hits(event.passages, {c.number: [(c.start, c.end)] for c in evidence})
+                    evidence, passages, language = event.evidence, event.passages, event.language
                 elif isinstance(event, Token):
-                    text += event.text
-                if isinstance(event, (EvidenceFound, Token)):
-                    messages[-1] = {"role": "assistant", "content": render_evidence(evidence, language, text)}
+                    draft += event.text
                 elif isinstance(event, Answer):
-                    content, sources = render_answer(event)
-                    messages[-1] = {"role": "assistant", "content": content}
-                yield messages, "", sources
+                    answer = event
+                if stop.is_set():
+                    break
+                if isinstance(event, (EvidenceFound, Token)):
+                    messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
+                    yield messages, "", "", chat_id, gr.update()
         except (ValueError, OSError) as exc:  # bad question, index missing, model missing: say so
             logger.warning("question failed: %s", exc)
-            messages[-1] = {"role": "assistant", "content": f"⚠️ {escape_markdown(str(exc))}"}
-            yield messages, "", sources
+            content, details = f"⚠️ {escape_markdown(str(exc))}", {"answer": "", "error": str(exc)}
+        else:
+            if answer is not None and not stop.is_set():
+                content = render_answer(key, answer, self._articles(answer.passages), _as_of(answer))
+                details = {"answer": answer.text, "language": answer.language, "refusal": answer.refusal}
+            else:
+                content = render_stopped(key, evidence, passages, language, self._articles(passages))
+                details = {"answer": "", "stopped": True}
+        finally:
+            events.close()  # a stopped answer ends here: llama.cpp computes no further token
+        self.history.add(owner, chat_id, "assistant", content, details)
+        messages[-1] = {"role": "assistant", "content": content}
+        yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
+
+    def stop(self, request=None) -> None:
+        """End the answer being written in this browser session (within a token)."""
+        if event := self._stops.get(_session(request)):
+            event.set()
+
+    def open_chat(self, chat_id: str | None, request=None) -> tuple[Messages, str | None, Any]:
+        """A saved chat's messages, for the side panel and for a page reload."""
+        owner = _owner(request)
+        try:
+            saved = self.history.messages(owner, chat_id) if chat_id else []
+        except UnknownChat:
+            chat_id, saved = None, []
+        return [{"role": m.role, "content": m.content} for m in saved], chat_id, self._chat_list(owner, chat_id)
+
+    def rename_chat(self, chat_id: str | None, title: str, request=None) -> tuple[Any, str]:
+        owner = _owner(request)
+        if not chat_id:
+            return self._chat_list(owner, None), "Open a chat first."
+        try:
+            self.history.rename(owner, chat_id, title)
+        except (ValueError, UnknownChat) as exc:
+            return self._chat_list(owner, chat_id), str(exc)
+        return self._chat_list(owner, chat_id), ""
+
+    def delete_chat(self, chat_id: str | None, request=None) -> tuple[Messages, None, Any]:
+        owner = _owner(request)
+        if chat_id:
+            try:
+                self.history.delete(owner, chat_id)
+            except UnknownChat:
+                pass
+        return [], None, self._chat_list(owner, None)
+
+    def _turns(self, owner: str, chat_id: str) -> list[tuple[str, str]]:
+        """Earlier (question, answer text) pairs of a saved chat: what follow-up questions are read with."""
+        saved = self.history.messages(owner, chat_id)
+        return [(q.content, a.details.get("answer", "")) for q, a in zip(saved[::2], saved[1::2])]
+
+    def _chat_list(self, owner: str, chat_id: str | None):
+        import gradio as gr
+
+        return gr.update(choices=[(c.title, c.id) for c in self.history.chats(owner)], value=chat_id)
+
+    def _articles(self, passages) -> dict[str, ArticleInfo]:
+        try:
+            stored = self.library.stored([hit.article_id for hit in passages])
+        except FileNotFoundError:
+            return {}
+        return {i: ArticleInfo(a.sources[0] if a.sources else "", a.url, a.text) for i, a in stored.items()}
+
+    # --- search, library, settings -------------------------------------------------------------------------
 
     def search(self, question: str) -> str:
         """The passages for ``question`` as HTML (a message for an empty or unusable question)."""
         if not question.strip():
-            return "<p>Type a question first.</p>"
+            return f"<p>{EMPTY_QUESTION}</p>"
         try:
             question = clean_question(question)
         except ValueError as exc:  # too long, or nothing but control characters
@@ -80,23 +162,34 @@ class WebUI:
     def table(self, words: str = "") -> list[list]:
         """The indexed articles containing ``words``, as table rows (read from the catalogue only)."""
         rows = self.library.articles(words)
-        return [[r["title"], r["date"], r["language"], r["sources"], r["chunks"], r["id"]] for r in rows] or [[""] * 6]
+        return [[r["title"], r["date"], r["language"], r["chunks"], r["sources"], r["added"]] for r in rows] \
+            or [[""] * len(TABLE_HEADERS)]
 
-    def rebuild(self) -> LibraryView:
+    def pick_article(self, words: str, row: int) -> tuple[str, str]:
+        """(article id, what the removal would do) for a row of the table as filtered by ``words``."""
+        rows = self.library.articles(words)
+        if not 0 <= row < len(rows):
+            return "", "Select an article in the table to remove it."
+        picked = rows[row]
+        return picked["id"], (f"Remove **{escape_markdown(picked['title'])}**? Its file "
+                              f"`{escape_markdown(picked['sources'])}` is deleted from the articles folder and "
+                              "the index is rebuilt.")
+
+    def rebuild(self) -> tuple[str, str, list[list]]:
         """Index the articles folder; questions keep using the old version until the switch."""
         return self._view(Change([], self.library.rebuild()))
 
-    def add(self, files: list | None) -> LibraryView:
+    def add(self, files: list | None) -> tuple[str, str, list[list]]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
-            return "Choose files first.", self.library.status(), self.table()
+            return "Choose files first.", self.library.status_line(), self.table()
         return self._view(self.library.add(paths))
 
-    def remove(self, article_id: str) -> LibraryView:
+    def remove(self, article_id: str) -> tuple[str, str, list[list]]:
         try:
             change = self.library.remove(article_id.strip())
         except KeyError as exc:
-            return escape_markdown(str(exc.args[0])), self.library.status(), self.table()
+            return escape_markdown(str(exc.args[0])), self.library.status_line(), self.table()
         return self._view(change)
 
     def apply_settings(self, values: dict[str, Any]) -> str:
@@ -107,78 +200,17 @@ class WebUI:
         return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_model)}, temperature={new.temperature}, " \
                f"max answer tokens={new.max_answer_tokens}"
 
-    def _view(self, change: Change) -> LibraryView:
+    def _view(self, change: Change) -> tuple[str, str, list[list]]:
         # File names are shown as text: "[x](y).md" must not become a link, nor "*a*.md" italics.
         lines = [escape_markdown(note) for note in change.notes] + [change.report.summary()]
         lines += [f"skipped {escape_markdown(str(p))}" for p in change.report.problems]
-        return "\n\n".join(lines), self.library.status(), self.table()
+        return "\n\n".join(lines), self.library.status_line(), self.table()
 
     def create_app(self):
         """The Gradio Blocks app."""
-        import gradio as gr
+        from rag.web.layout import build
 
-        settings = self.settings
-        with gr.Blocks(title="Berita QA — offline news chat") as app:
-            gr.Markdown("## Tanya berita · Ask the news\nAnswers come only from the indexed articles: each one "
-                        "is checked against the article sentence quoted under it.")
-            with gr.Tab("Chat"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label="Chat", elem_id="chat", height=420)
-                        question = gr.Textbox(label="Question / Pertanyaan", placeholder=EXAMPLES[0],
-                                              elem_id="question")
-                        with gr.Row():
-                            send = gr.Button("Ask", variant="primary", elem_id="ask")
-                            clear = gr.Button("New chat", elem_id="clear")
-                        gr.Examples(EXAMPLES, question)
-                    with gr.Column(scale=2):
-                        gr.Markdown("### Sources")
-                        panel = gr.HTML(elem_id="sources")
-                # One generation at a time (both triggers share a queue; waiting users see their place);
-                # library work has its own queue, so questions are answered while a rebuild runs.
-                send.click(self.chat, [question, chatbot], [chatbot, question, panel], api_name="chat",
-                           concurrency_id="llm", concurrency_limit=1)
-                question.submit(self.chat, [question, chatbot], [chatbot, question, panel], concurrency_id="llm",
-                                concurrency_limit=1)
-                clear.click(lambda: ([], "", ""), None, [chatbot, question, panel])
-            with gr.Tab("Search passages"):
-                query = gr.Textbox(label="Search", elem_id="search-box")
-                results = gr.HTML(elem_id="results")
-                gr.Button("Search").click(self.search, query, results, api_name="search")
-                query.submit(self.search, query, results)
-            with gr.Tab("Library"):
-                status = gr.JSON(label="Index status", value=self.library.status)
-                with gr.Row():
-                    uploads = gr.File(label=f"Add articles ({' '.join(sorted(READERS))})", file_count="multiple",
-                                      elem_id="upload")
-                    with gr.Column():
-                        add = gr.Button("Add and index", variant="primary", elem_id="add")
-                        rebuild = gr.Button("Rebuild from folder", elem_id="rebuild")
-                        report = gr.Markdown(elem_id="report")
-                table_filter = gr.Textbox(label="Filter articles", elem_id="filter")
-                table = gr.Dataframe(value=self.table, interactive=False, elem_id="articles")
-                with gr.Row():
-                    remove_id = gr.Textbox(label="Article id to remove", elem_id="remove-id")
-                    remove = gr.Button("Remove article", variant="stop", elem_id="remove")
-                add.click(lambda files, progress=gr.Progress(track_tqdm=True): self.add(files),
-                          uploads, [report, status, table], api_name="add_articles", concurrency_id="library")
-                rebuild.click(lambda progress=gr.Progress(track_tqdm=True): self.rebuild(),
-                              None, [report, status, table], api_name="rebuild", concurrency_id="library")
-                remove.click(self.remove, remove_id, [report, status, table], api_name="remove_article",
-                             concurrency_id="library")
-                table_filter.change(self.table, table_filter, table)
-            with gr.Tab("Settings"):
-                top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages per answer (top_k)")
-                model = gr.Dropdown(choices=list(BUNDLED_LLMS), value=settings.llm_model, allow_custom_value=True,
-                                    label="GGUF model (bundled name or path of a .gguf file)")
-                temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05, label="Temperature")
-                max_tokens = gr.Slider(32, 1024, value=settings.max_answer_tokens, step=32, label="Max answer tokens")
-                applied = gr.Markdown()
-                gr.Button("Apply", elem_id="apply").click(
-                    lambda k, m, t, n: self.apply_settings({"top_k": int(k), "llm_model": m, "temperature": t,
-                                                            "max_answer_tokens": int(n)}),
-                    [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
-        return app
+        return build(self)
 
     def launch(self) -> None:
         """Bring the index up to date with the articles folder, then serve the UI (blocks)."""
@@ -191,8 +223,23 @@ class WebUI:
             if not auth:
                 logger.warning("no password set: set RAG_AUTH=user:password when serving beyond loopback")
         self.create_app().queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE).launch(
-            server_name=settings.host, server_port=settings.port, auth=auth,
+            server_name=settings.host, server_port=settings.port, auth=auth, css=CSS, js=JS,
+            footer_links=["api"], run_history=False,  # the footer's own "Settings" sat beside the Settings tab
             max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
+
+
+def _owner(request) -> str:
+    """Whose chats these are: the login name with RAG_AUTH, else everyone's ("")."""
+    return getattr(request, "username", None) or ""
+
+
+def _session(request) -> str:
+    return getattr(request, "session_hash", None) or ""
+
+
+def _as_of(answer: Answer) -> str:
+    """"As of <date>" for questions about now/latest, when the date-aware answer layer provides it."""
+    return getattr(answer, "as_of_text", "") or ""
 
 
 def auth_pair(value: str) -> tuple[str, str] | None:
