@@ -26,13 +26,13 @@ _PUBLIC = {
     "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.builder",
     "IndexNotBuilt": "rag.indexing.reader", "Retriever": "rag.retrieve.retriever",
     "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.events", "Token": "rag.answer.events",
-    "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events",
-    "create_embedder": "rag.embed.factory", "make_query": "rag.text.query",
+    "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events", "as_of_phrase": "rag.answer.events",
+    "create_embedder": "rag.embed.factory", "make_query": "rag.text.query", "asks_for_latest": "rag.text.recency",
 }
 __all__ = [*_PUBLIC, "__version__"]
 
 if TYPE_CHECKING:
-    from rag.answer.events import Answer, EvidenceFound, Retrieved, Token
+    from rag.answer.events import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.answer.pipeline import Pipeline
     from rag.embed.factory import create_embedder
     from rag.indexing.builder import BuildReport, build_index
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rag.retrieve.retriever import Retriever
     from rag.settings import ModelNotFound, Settings, SettingsError
     from rag.text.query import make_query
+    from rag.text.recency import asks_for_latest
     from rag.types import Article, Hit, Query
 
 

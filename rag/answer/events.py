@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rag.answer.citations import AnswerSentence, Citation
+from rag.text.months import long_date
 from rag.types import Hit
 
 REFUSALS = {
@@ -12,6 +13,18 @@ REFUSALS = {
 }
 # Shown before an answer that is the evidence sentence itself (the model's own text did not check out).
 QUOTE_LABELS = {"id": "Kutipan dari artikel", "en": "Quoted from the article"}
+# Shown with an answer to a question about the present ("sekarang", "latest"): the date of the article it
+# cites, so an old report is not read as today's news. {date} is written out (rag.text.months.long_date).
+AS_OF = {"id": "Per {date} (tanggal artikel)", "en": "As of {date} (article date)"}
+
+
+def as_of_phrase(date: str | None, language: str) -> str | None:
+    """"Per 12 Februari 2026 (tanggal artikel)" / "As of 12 February 2026 (article date)" for the ISO
+    ``date``, in ``language`` (English for others); None without a date."""
+    if not date:
+        return None
+    lang = language if language in AS_OF else "en"
+    return AS_OF[lang].format(date=long_date(date, lang))
 
 
 @dataclass
@@ -36,6 +49,8 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)  # [n] = passages[n-1]; the model saw excerpts of these
     evidence: list[Citation] = field(default_factory=list)  # the source sentences that answer, quoted
     extractive: bool = False            # ``text`` is the evidence sentence itself, not the model's words
+    as_of: str | None = None            # a question about the present: the ISO date of the newest article the
+                                        # answer cites (None for other questions, refusals, undated articles)
     answerability: float | None = None  # the evidence score the refusal decision was made on
     decline_probability: float | None = None  # how likely the model was to start with "Tidak disebutkan"
     refusal: str | None = None          # why the system declined to answer (technical, for logs/details)
@@ -48,6 +63,11 @@ class Answer:
         """True when the answer makes at least one claim and every claim is supported."""
         claims = [s for s in self.sentences if s.is_claim]
         return bool(claims) and all(s.verified for s in claims)
+
+    @property
+    def as_of_label(self) -> str | None:
+        """What to show with the answer about its date ("Per 12 Februari 2026 (tanggal artikel)"), or None."""
+        return as_of_phrase(self.as_of, self.language)
 
     @property
     def unsupported(self) -> list[AnswerSentence]:
@@ -76,6 +96,7 @@ class EvidenceFound:
     evidence: list[Citation]
     passages: list[Hit]  # the passages in the order the citations number them: [n] = passages[n-1]
     language: str        # the answer's language (labels around the quote follow it)
+    as_of: str | None = None  # a question about the present: the quoted article's ISO date (as_of_phrase)
 
 
 Event = Token | Retrieved | EvidenceFound | Answer

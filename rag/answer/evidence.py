@@ -12,7 +12,10 @@ Every sentence of every retrieved passage is scored against the question:
   "is"); a sentence without one is unlikely to answer; "berapa warga / how many homes" wants a number
   that counts warga / homes ("4.000 warga", not "1.350 rumah"), and a sentence with one gets more;
 - **something new**: a sentence that only repeats the question answers nothing;
-- **article rank**: the retriever's order of the articles breaks near-ties.
+- **article rank**: the retriever's order of the articles breaks near-ties;
+- **date**: for a question about the present ("sekarang", "latest"), the date breaks near-ties instead:
+  among sentences whose scores before the article rank are near-tied, a newer article's come first
+  (``newer_first`` in rag.retrieve.fusion), so the answer is built from the newer report.
 
 The best sentences, with their neighbours, title and date, are what the model reads; the best one is
 the quoted evidence the user sees first and the extractive answer when the model's text fails the check.
@@ -24,6 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from rag.retrieve.fusion import newer_first
 from rag.text.chunking import split_sentences
 from rag.text.tokens import content_stems, tokenize
 from rag.text.numbers import counts, find_numbers
@@ -122,11 +126,13 @@ def has_kind(sentence: str, kind: str | None, question: str = "", language: str 
 
 
 def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable[[str], float] | None = None,
-                   question: str | None = None) -> list[Evidence]:
+                   question: str | None = None, prefer_newer: bool = False) -> list[Evidence]:
     """Every sentence of ``hits`` as :class:`Evidence`, best first.
 
     ``query`` gives the words to look for (the standalone query of a follow-up), ``question`` (default:
-    the query) the kind of answer asked for; ``idf`` weighs each stem by its rarity.
+    the query) the kind of answer asked for; ``idf`` weighs each stem by its rarity. ``prefer_newer`` (a
+    question about the present) puts sentences of newer articles first among those near-tied with the best
+    on their own merit (their score before the article rank).
     """
     weight = idf or (lambda stem: 1.0)
     wanted = {stem: weight(stem) for stem in set(tokenize(query, language))}
@@ -162,7 +168,11 @@ def rank_sentences(query: str, hits: Sequence[Hit], language: str, idf: Callable
         if key not in seen:
             seen.add(key)
             unique.append(item)
-    return unique
+    if not prefer_newer:
+        return unique
+    # the date, not the retriever's order, breaks near-ties of the sentences' own scores
+    own_score = {id(e): e.score + RANK_DECAY * articles.index(e.hit.article_id) for e in unique}
+    return newer_first(unique, lambda e: own_score[id(e)], lambda e: e.hit.published)
 
 
 def excerpts(ranked: Sequence[Evidence], count: int = EVIDENCE_SENTENCES, neighbours: int = PROMPT_NEIGHBOURS

@@ -6,6 +6,9 @@
 4. The model reads the best sentences with their neighbours and writes a short answer; each of its
    sentences is checked against what it read (:mod:`rag.answer.citations`). Only supported sentences are
    shown; when none is, the answer is the evidence sentence itself, labelled as a quote.
+
+A question about the present ("sekarang", "latest": rag.text.recency) lets newer articles win near-ties in
+retrieval and evidence, and its answer carries the date of the article it cites (``Answer.as_of``).
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from rag.answer.evidence import (Evidence, answerability, excerpts, has_kind, qu
 from rag.llm.generator import Generator
 from rag.text.numbers import NUMBER, number_phrase
 from rag.text.query import make_query
+from rag.text.recency import asks_for_latest
 from rag.answer.prompting import build_prompt, decline_word, declines
 from rag.answer.questions import addresses_model, clean_question
 from rag.retrieve.retriever import Retriever
@@ -55,7 +59,8 @@ class Pipeline:
         asked = make_query(question)
         language = _answer_language(asked)
         query = self.standalone_query(asked, history or [])
-        hits = self.retriever.search(query)
+        recent = asks_for_latest(question)
+        hits = self.retriever.search(query, prefer_newer=recent)
         timings = Timings(retrieval=time.perf_counter() - started)
         yield Retrieved(hits)
         answer = Answer(question=question, query=query.text, language=language, text="", passages=hits,
@@ -70,7 +75,7 @@ class Pipeline:
                                        "the question", started)
             return
         answer.passages = trusted
-        ranked = rank_sentences(query.text, trusted, language, self.retriever.idf, question)
+        ranked = rank_sentences(query.text, trusted, language, self.retriever.idf, question, prefer_newer=recent)
         answer.answerability = answerability(ranked)
         if answer.answerability < self.settings.min_answerability:
             yield self._refuse(answer, f"weak evidence: the best sentence scores {answer.answerability:.2f} "
@@ -83,7 +88,7 @@ class Pipeline:
         best = _quote(ranked[0], 1)
         answer.evidence = [best]
         timings.evidence = time.perf_counter() - started
-        yield EvidenceFound([best], answer.passages, language)
+        yield EvidenceFound([best], answer.passages, language, _as_of([best]) if recent else None)
 
         prompt = build_prompt(self.generator, question, [excerpt for excerpt, _ in chosen], language,
                               self.settings.max_answer_tokens)
@@ -121,6 +126,7 @@ class Pipeline:
             answer.extractive = True
             answer.text = best.quote
             answer.sentences = [AnswerSentence(best.quote, 0, len(best.quote), [1], [best], verified=True)]
+        answer.as_of = _as_of(answer.evidence) if recent else None
         timings.total = time.perf_counter() - started
         yield answer
 
@@ -159,6 +165,11 @@ def _quote(evidence: Evidence, number: int) -> Citation:
     hit = evidence.hit
     return Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id,
                     hit.start + evidence.start, hit.start + evidence.end, evidence.text)
+
+
+def _as_of(cited: list[Citation]) -> str | None:
+    """The newest date of the articles ``cited`` (None when none is dated: no date is made up)."""
+    return max((c.published for c in cited if c.published), default=None)
 
 
 def _with_unit(sentence: AnswerSentence) -> AnswerSentence:

@@ -6,7 +6,7 @@ import logging
 from rag.embed.base import Embedder
 from rag.embed.factory import embedder_for
 from rag.indexing.reader import Index, LiveIndex
-from rag.retrieve.fusion import adaptive_fusion, best_first, weighted_fusion
+from rag.retrieve.fusion import adaptive_fusion, best_first, newer_first, tie_floor, weighted_fusion
 from rag.settings import Settings
 from rag.text.query import make_query
 from rag.types import Hit, Query
@@ -60,20 +60,27 @@ class Retriever:
         with self.live.reading() as index:
             return self._leg_scores(index, _as_query(query), n)
 
-    def search(self, query: str | Query, k: int | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first."""
+    def search(self, query: str | Query, k: int | None = None, prefer_newer: bool = False) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first.
+
+        ``prefer_newer`` (for a question about the present) puts passages of newer articles first among those
+        near-tied with the best, candidates beyond ``k`` included (``newer_first`` in rag.retrieve.fusion)."""
         k = k or self.settings.top_k
         query = _as_query(query)
         with self.live.reading() as index:
             dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))
-            best = best_first(fused)[:k]
+            ranked = best_first(fused)
+            floor = tie_floor(fused[ranked[0]]) if ranked else 0.0
+            tied = sum(fused[cid] >= floor for cid in ranked) if prefer_newer else 0
+            best = ranked[:max(k, tied)]
             chunks = index.store.chunks(best)
-        return [
+        hits = [
             Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published,
                 text=c.text, start=c.start, end=c.end, score=fused[cid],
                 dense_score=dense.get(cid), lexical_score=lexical.get(cid))
             for cid in best if (c := chunks.get(cid)) is not None
         ]
+        return newer_first_hits(hits)[:k] if prefer_newer else hits
 
     def _leg_scores(self, index: Index, query: Query, n: int) -> LegScores:
         if query.embedding is None:
@@ -95,3 +102,8 @@ class Retriever:
 
 def _as_query(query: str | Query) -> Query:
     return make_query(query) if isinstance(query, str) else query
+
+
+def newer_first_hits(hits: list[Hit]) -> list[Hit]:
+    """``hits`` (best first) with newer articles first among the near-tied best (see ``newer_first``)."""
+    return newer_first(hits, lambda hit: hit.score, lambda hit: hit.published)
