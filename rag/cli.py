@@ -6,15 +6,21 @@ import dataclasses
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.ingest.readers import READERS
 from rag.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from rag.indexing.builder import BuildReport
+    from rag.library import Change, Library
 
 DESCRIPTION = """\
 Offline question answering over a folder of news articles (Indonesian and English).
 
 Typical use:
   rag index articles/            build or update the index from a folder (incremental)
+  rag index --watch              the same, then again whenever files are added, changed or removed
   rag search "harga beras"       show the best matching passages with their scores
   rag info                       what is indexed and how the index was built
   rag serve                      start the web chat on http://127.0.0.1:7860
@@ -58,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Add new articles, re-embed changed ones, drop deleted ones. "
                                             f"Reads {' '.join(sorted(READERS))}, recursively.")
     index.add_argument("folder", nargs="?", type=Path, help="articles folder (default: the articles_dir setting)")
+    index.add_argument("--watch", action="store_true",
+                       help="keep watching the folder and update the index when files change (Ctrl-C stops)")
     index.set_defaults(handler=_cmd_index)
 
     search = commands.add_parser("search", parents=[settings_flags], help="show the passages that best match a question")
@@ -99,7 +107,42 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.library import Library
 
-    report = Library(settings).rebuild(args.folder)
+    library = Library(settings)
+    if args.watch:
+        return _watch(library, args.folder)
+    _print_report(library.rebuild(args.folder))
+    return 0
+
+
+def _watch(library: Library, folder: Path | None) -> int:
+    """Build once, then once per burst of changes in the folder, one line each, until Ctrl-C."""
+    folder = folder or library.settings.articles_dir
+    try:
+        for number, change in enumerate(library.watch(folder=folder, build_first=True)):
+            if change.error and number == 0:  # as `rag index` without --watch: the first build must work
+                print(f"error: {change.error}", file=sys.stderr)
+                return 2
+            if change.error:
+                print(f"{_clock(change)} {change.noted()}: rebuild failed: {change.error}", file=sys.stderr,
+                      flush=True)
+                continue
+            if number == 0:
+                _print_report(change.report)
+                print(f"watching {folder} for new, changed and removed articles (Ctrl-C stops)", flush=True)
+                continue
+            for problem in change.report.problems:
+                print(f"skipped {problem}", file=sys.stderr)
+            print(f"{_clock(change)} {change.noted()}: {change.report.summary()}", flush=True)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
+    return 0
+
+
+def _clock(change: Change) -> str:
+    return f"{change.at.astimezone():%H:%M:%S}"
+
+
+def _print_report(report: BuildReport) -> None:
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     for kept, duplicate in report.duplicates:
@@ -109,8 +152,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if report.full_rebuild_reason:
         print(f"full rebuild: {report.full_rebuild_reason}")
     print(report.summary())
-    print(f"index: {report.version or 'up to date, nothing written'}")
-    return 0
+    print(f"index: {report.version or 'up to date, nothing written'}", flush=True)
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,18 +1,21 @@
 """The article collection behind one index, as the CLI and the web UI both use it: what is indexed, building
-the index, adding uploaded files, removing an article, and the settings that can change while serving.
+the index, adding uploaded files, removing an article, watching the articles folder for new files, and the
+settings that can change while serving.
 
 Listings and status read the catalogue (the live version's SQLite store and manifest), never FAISS or BM25.
 """
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from rag.indexing.reader import Catalogue
 from rag.ingest.readers import READERS, SUPPORTED
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
     from rag.embed.base import Embedder
     from rag.indexing.builder import BuildReport
     from rag.indexing.store import StoredArticle
+    from rag.ingest.watch import Event, WatchHandle
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
 # Settings a running service cannot take over: the embedder is loaded and the server listens already.
@@ -46,17 +52,6 @@ def _added(root: Path, sources: list[str]) -> str:
     files = [root / source.partition("#")[0] for source in sources]
     times = [f.stat().st_mtime for f in files if f.is_file()]
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(min(times))) if times else ""
-
-
-def ago(iso: str, now: datetime | None = None) -> str:
-    """A past ISO time as people say it: "just now", "5 min ago", "3 h ago", "2 days ago"."""
-    then = datetime.fromisoformat(iso)
-    seconds = ((now or datetime.now(timezone.utc)) - then.astimezone(timezone.utc)).total_seconds()
-    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
-    return "just now"
 
 
 def index_status(settings: Settings) -> dict:
@@ -144,11 +139,48 @@ def _is_line_of(line: str, article_id: str) -> bool:
 
 @dataclass
 class Change:
-    """What adding or removing articles did: the notes to show (files saved, rejected, removed) and the
-    rebuild that followed."""
+    """What adding or removing articles, or a change noticed in the articles folder, did: the notes to show
+    (files saved, rejected, removed, noticed), the rebuild that followed (or why it failed), and when."""
 
     notes: list[str]
     report: BuildReport
+    error: str | None = None
+    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def headline(self) -> str:
+        """What changed in a few words: "3 articles added, 1 removed", "no article changed", or the error."""
+        if self.error:
+            return f"rebuild failed: {self.error}"
+        report = self.report
+        counts = [(len(report.added), "added"), (len(report.changed), "changed"), (len(report.removed), "removed"),
+                  (len(report.renamed), "renamed"), (report.metadata_updated, "updated")]
+        parts = [f"{n} {verb}" for n, verb in counts if n]
+        if not parts:
+            return "no article changed"
+        n, verb = next((n, verb) for n, verb in counts if n)
+        parts[0] = f"{n} article{'' if n == 1 else 's'} {verb}"
+        return ", ".join(parts)
+
+    def noted(self, limit: int = 3) -> str:
+        """The first ``limit`` notes, e.g. "added a.txt; added b.txt and 48 more"."""
+        more = f" and {len(self.notes) - limit} more" if len(self.notes) > limit else ""
+        return "; ".join(self.notes[:limit]) + more
+
+    def status_line(self, now: datetime | None = None) -> str:
+        """The headline and how long ago, e.g. "3 articles added 2 min ago"."""
+        return f"{self.headline()} {ago(self.at, now)}"
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago ``moment`` was: "just now", "2 min ago", "3 h ago" or "4 days ago"."""
+    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
 
 
 class Library:
@@ -162,6 +194,8 @@ class Library:
         self.settings = settings
         self._embedder = embedder or (pipeline.retriever.embedder if pipeline else None)
         self._pipeline = pipeline
+        self.last_change: Change | None = None  # the latest change to the index (upload, removal, noticed)
+        self._watcher: WatchHandle | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -186,18 +220,78 @@ class Library:
         live version until the new one is switched to."""
         from rag.indexing.builder import build_index
 
-        return build_index(folder or self.settings.articles_dir, self.settings, self.embedder)
+        report = build_index(folder or self.settings.articles_dir, self.settings, self.embedder)
+        self._remember(Change([], report))
+        return report
 
     def add(self, paths: list[Path]) -> Change:
         """Save uploaded files under ``articles/uploads`` and index them."""
         saved, rejected = add_files(paths, self.settings)
         notes = [f"saved {name}" for name in saved] + [f"rejected {reason}" for reason in rejected]
-        return Change(notes, self.rebuild())
+        return self._remember(Change(notes, self.rebuild()))
 
     def remove(self, article_id: str) -> Change:
         """Delete an article's file (or JSONL line) and rebuild; KeyError for an id that is not indexed."""
         sources = remove_article(article_id, self.settings)
-        return Change([f"removed {', '.join(sources)}"], self.rebuild())
+        return self._remember(Change([f"removed {', '.join(sources)}"], self.rebuild()))
+
+    def watch(self, stop: Event | None = None, *, folder: Path | None = None, build_first: bool = False,
+              debounce_ms: int = 5000, step_ms: int = 500, ready: threading.Event | None = None
+              ) -> Iterator[Change]:
+        """Rebuild whenever article files under the articles folder (or ``folder``) are added, changed or
+        removed; blocks, and yields one :class:`Change` per rebuild, its notes naming the files noticed.
+
+        Hidden, temporary and unsupported files are ignored. A burst of changes makes one rebuild: it ends
+        after ``step_ms`` without a new change and lasts at most ``debounce_ms``. With ``build_first`` the
+        first rebuild runs as soon as the folder is watched; ``ready`` is set then, and a file dropped after
+        that is noticed. A failed rebuild is yielded with its error and watching goes on. Rebuilds share the
+        index's build lock with every other build, so two never run at once. Ends when ``stop`` is set.
+        """
+        from rag.ingest.watch import watch_articles
+
+        folder = self._watched(folder)
+        for notes in watch_articles(folder, stop, debounce_ms=debounce_ms, step_ms=step_ms,
+                                    ignore=[self.settings.index_dir]):
+            if ready is not None:
+                ready.set()
+            if notes or build_first:
+                build_first = False
+                yield self._remember(self._rebuild_noticed(notes, folder))
+
+    def start_watching(self, *, on_change: Callable[[Change], None] | None = None, folder: Path | None = None,
+                       build_first: bool = False, debounce_ms: int = 5000, step_ms: int = 500) -> WatchHandle:
+        """:meth:`watch` on a background thread, returning once the folder is watched; ``on_change`` is called
+        with each :class:`Change`. While a watcher runs, its handle is returned again."""
+        from rag.ingest.watch import WatchHandle
+
+        if self._watcher is None or not self._watcher.running:
+            options = {"folder": self._watched(folder), "build_first": build_first, "debounce_ms": debounce_ms,
+                       "step_ms": step_ms}
+            self._watcher = WatchHandle(lambda stop, ready: self.watch(stop, ready=ready, **options), on_change)
+        return self._watcher
+
+    def _watched(self, folder: Path | None) -> Path:
+        folder = Path(folder or self.settings.articles_dir)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"article folder not found: {folder}")
+        return folder
+
+    def _rebuild_noticed(self, notes: list[str], folder: Path) -> Change:
+        try:
+            change = Change(notes, self.rebuild(folder))
+            logger.info("%s: %s", change.noted() or folder, change.headline())
+            return change
+        except Exception as exc:  # an unattended watcher reports a failed rebuild and goes on watching
+            from rag.indexing.builder import BuildReport
+
+            logger.exception("rebuild after a change in %s failed", folder)
+            return Change(notes, BuildReport(), error=str(exc) or type(exc).__name__)
+
+    def _remember(self, change: Change) -> Change:
+        # A rebuild that changed nothing is not news, unless it ends the failure shown so far.
+        if change.error or change.report.modified or (self.last_change and self.last_change.error):
+            self.last_change = change
+        return change
 
     def status(self) -> dict:
         """Counts, models, signature and build time of the live version (see :func:`index_status`)."""
@@ -229,7 +323,8 @@ class Library:
             status = self.status()
         except IndexNotBuilt:
             return "No index yet: add articles, or rebuild from the articles folder."
-        return (f"{status['articles']:,} articles · {status['chunks']:,} chunks · built {ago(status['built_at'])} · "
+        built = ago(datetime.fromisoformat(status["built_at"]))
+        return (f"{status['articles']:,} articles · {status['chunks']:,} chunks · built {built} · "
                 f"embedder {status['embed_model']} · answers by {status['llm_model']}")
 
     def stored(self, article_ids: list[str]) -> dict[str, StoredArticle]:

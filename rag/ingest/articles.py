@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from tqdm import tqdm
@@ -11,6 +12,14 @@ from rag.ingest.readers import MAX_BYTES, READERS, SUPPORTED, relative_source
 from rag.types import Article, LoadResult, Problem
 
 logger = logging.getLogger(__name__)
+
+# Partial downloads, editor swap and backup files, office lock files: not articles, or not whole yet.
+_TEMPORARY = re.compile(r"^~\$|~$|\.(part|partial|crdownload|download|tmp|temp|sw[a-p])$", re.IGNORECASE)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is a partial download, an editor's swap or backup file, or an office lock file."""
+    return bool(_TEMPORARY.search(name))
 
 
 def load_file(path: Path, root: Path, *, max_bytes: int = MAX_BYTES
@@ -42,19 +51,20 @@ def load_file(path: Path, root: Path, *, max_bytes: int = MAX_BYTES
 
 
 def _walk(folder: Path) -> list[Path]:
-    """All non-hidden regular files under ``folder``, in sorted order (symlinked dirs not followed)."""
+    """All non-hidden, non-temporary regular files under ``folder``, in sorted order (symlinked dirs not
+    followed)."""
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath, name)
-            if not name.startswith(".") and path.is_file():
+            if not name.startswith(".") and not is_temporary(name) and path.is_file():
                 files.append(path)
     return files
 
 
 def load_folder(folder: Path, *, max_bytes: int = MAX_BYTES) -> LoadResult:
-    """Read every supported file under ``folder`` (recursively, sorted, hidden names skipped).
+    """Read every supported file under ``folder`` (recursively, sorted, hidden and temporary names skipped).
 
     Raises FileNotFoundError / NotADirectoryError only for a missing or non-folder path;
     everything else that goes wrong lands in ``LoadResult.problems`` and is logged as a warning.
