@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ class LoadResult:
     requests: list[Request]
     duration: float
     rebuild_report: str = ""
-    rebuild_status: dict = field(default_factory=dict)
+    rebuild_status: str = ""  # the Library status line after the rebuild
     rebuild_error: str = ""
     rebuild_seconds: float = 0.0
     rebuild_finished_at: float = 0.0  # time.monotonic(); 0 = no rebuild
@@ -92,12 +92,15 @@ def _text(content) -> str:
     return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
-def ask(client, request: Request, history: list, deadline: float) -> list:
-    """Submit one chat request, follow its queue status, fill in ``request``; returns the new history."""
+Chat = tuple[list, "str | None"]  # the messages shown and the saved chat's id (follow-ups are read with it)
+
+
+def ask(client, request: Request, history: Chat, deadline: float) -> Chat:
+    """Submit one chat request, follow its queue status, fill in ``request``; returns the chat after it."""
     from concurrent.futures import TimeoutError as FutureTimeout
 
     started = time.monotonic()
-    job = client.submit(request.question, history, api_name="/chat")
+    job = client.submit(request.question, *history, api_name="/chat")
     while not job.done() and time.monotonic() < deadline:
         status = job.status()
         code = status.code.name
@@ -107,7 +110,7 @@ def ask(client, request: Request, history: list, deadline: float) -> list:
             request.wait = time.monotonic() - started
         time.sleep(0.05)
     try:
-        messages, _, sources = job.result(timeout=max(deadline - time.monotonic(), 0.1))
+        messages, _, _, chat_id, _ = job.result(timeout=max(deadline - time.monotonic(), 0.1))
     except FutureTimeout:
         request.error = "no answer before the deadline"
         job.cancel()
@@ -119,14 +122,14 @@ def ask(client, request: Request, history: list, deadline: float) -> list:
     request.latency = request.finished_at - started
     request.wait = request.latency if request.wait is None else request.wait
     last = messages[-1] if messages else {}
-    request.answer, request.sources = _text(last.get("content", "")).strip(), sources
+    request.answer = request.sources = _text(last.get("content", "")).strip()  # the answer holds its sources
     if last.get("role") != "assistant" or request.answer in ("", "…"):
         request.error = f"no answer: {request.answer!r}"
     elif request.answer.startswith("⚠️ ") and not request.answer.startswith("⚠️ ~~"):
         request.error = f"the app reported a failure: {request.answer[:200]}"  # chat()'s error message
-    elif 'class="source"' not in sources:
+    elif 'class="passage"' not in request.sources:
         request.error = "no passages shown"
-    return messages
+    return messages, chat_id
 
 
 def session(client, number: int, item: dict, follow_up: bool, start: threading.Event,
@@ -134,7 +137,7 @@ def session(client, number: int, item: dict, follow_up: bool, start: threading.E
     """One user: wait for the start, ask a question (and a follow-up with the first turn as history)."""
     start.wait()
     turns = [item["question"]] + ([FOLLOW_UPS[item["language"]]] if follow_up else [])
-    requests, history = [], []
+    requests, history = [], ([], None)
     for turn, question in enumerate(turns, 1):
         request = Request(number, turn, question)
         requests.append(request)

@@ -244,3 +244,18 @@ def test_removing_an_article_asks_first(browser, library_app, library):
     assert not target.exists()
     expect(page.locator("#articles .virtual-row", has_text="Harga Beras Medium")).to_have_count(0)
     context.close()
+
+
+def test_a_file_dropped_into_the_folder_is_indexed_and_announced(browser, library_app, library):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(library_app)
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#status")).to_contain_text("10 articles")
+    (library.articles_dir / "kebun-teh.md").write_text(
+        "# Kebun Teh Kemuning Panen Raya\n\nPetani teh di Kemuning memanen 40 ton daun teh pekan ini.\n",
+        encoding="utf-8")
+    expect(page.locator("#status")).to_contain_text("11 articles", timeout=90_000)
+    expect(page.locator("#status")).to_contain_text("1 article added")
+    expect(page.locator("#articles")).to_contain_text("Kebun Teh Kemuning")
+    context.close()

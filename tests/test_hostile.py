@@ -160,7 +160,7 @@ def test_a_20000_character_question_in_the_browser_gets_a_message(page):
     page.locator("#chat .message", has_text="too long").first.wait_for(timeout=60_000)
     assert "the limit is 1,000" in page.locator("#chat .message").last.inner_text()
     assert not [t for t in page.locator(".toast-body").all_inner_texts() if "Error" in t]
-    page.locator("#clear").click()
+    page.locator("#new-chat").click()
 
 
 # ---------------------------------------------------------------- a prompt injection in an article

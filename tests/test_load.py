@@ -49,13 +49,13 @@ def test_twenty_sessions_during_a_rebuild_are_all_answered(load_app, tmp_path):
 
     assert len(result.requests) == SESSIONS
     assert not result.errors, [(r.session, r.question, r.error) for r in result.errors]
-    assert all(r.answer and 'class="source"' in r.sources for r in result.requests)
+    assert all(r.answer and 'class="passage"' in r.sources for r in result.requests)
     waited = [r for r in result.requests if r.wait and r.wait > 2.0]
     assert waited and all(r.max_position >= 1 for r in waited), "a waiting user was not told its place"
     assert max(r.max_position for r in result.requests) >= SESSIONS // 2  # they really queued up
 
     assert not result.rebuild_error and "added 300" in result.rebuild_report, result.rebuild_report
-    assert result.rebuild_status["articles"] == 310
+    assert result.rebuild_status.startswith("310 articles")
     assert result.answered_during_rebuild >= 1, "no question was answered while the rebuild ran"
     html = Client(url, verbose=False).predict("Catatan arsip 123 kalimat tentang kota", api_name="/search")
     assert "arsip-123" in html  # the rebuilt index is the one serving now

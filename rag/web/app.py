@@ -86,7 +86,7 @@ class WebUI:
             content, details = f"⚠️ {escape_markdown(str(exc))}", {"answer": "", "error": str(exc)}
         else:
             if answer is not None and not stop.is_set():
-                content = render_answer(key, answer, self._articles(answer.passages), _as_of(answer))
+                content = render_answer(key, answer, self._articles(answer.passages), answer.as_of_label or "")
                 details = {"answer": answer.text, "language": answer.language, "refusal": answer.refusal}
             else:
                 content = render_stopped(key, evidence, passages, language, self._articles(passages))
@@ -175,6 +175,19 @@ class WebUI:
                               f"`{escape_markdown(picked['sources'])}` is deleted from the articles folder and "
                               "the index is rebuilt.")
 
+    def library_status(self, seen: str = "", words: str = "") -> tuple[str, Any, str]:
+        """(status line, article table (filtered by ``words``) when the index changed since ``seen``, the change
+        now seen): what the Library tab refreshes while the articles folder is watched."""
+        import gradio as gr
+
+        line, change = self.library.status_line(), self.library.last_change
+        if change is None:
+            return line, gr.update(), seen
+        stamp = change.at.isoformat()
+        noted = f": {escape_markdown(change.noted())}" if change.notes else ""
+        return (f"{line}  \n{escape_markdown(change.status_line())}{noted}",
+                self.table(words) if stamp != seen else gr.update(), stamp)
+
     def rebuild(self) -> tuple[str, str, list[list]]:
         """Index the articles folder; questions keep using the old version until the switch."""
         return self._view(Change([], self.library.rebuild()))
@@ -218,6 +231,7 @@ class WebUI:
         auth = auth_pair(settings.auth)
         for problem in self.library.rebuild().problems:
             logger.warning("skipped %s", problem)
+        self.library.start_watching()  # articles dropped into the folder are indexed while the app runs
         if not settings.is_loopback:
             logger.warning("serving on %s: reachable from other machines", settings.host)
             if not auth:
@@ -235,11 +249,6 @@ def _owner(request) -> str:
 
 def _session(request) -> str:
     return getattr(request, "session_hash", None) or ""
-
-
-def _as_of(answer: Answer) -> str:
-    """"As of <date>" for questions about now/latest, when the date-aware answer layer provides it."""
-    return getattr(answer, "as_of_text", "") or ""
 
 
 def auth_pair(value: str) -> tuple[str, str] | None:

@@ -21,7 +21,7 @@ details.sources > summary { cursor: pointer; font-weight: 600; }
 @keyframes flash { from { background: var(--color-accent-soft); } to { background: transparent; } }
 details.full, details.tech { margin: 4px 0 0 8px; font-size: 0.9em; }
 details.full > summary, details.tech > summary { cursor: pointer; color: var(--link-text-color); }
-.fulltext { white-space: pre-wrap; max-height: 24em; overflow-y: auto; padding: 4px 8px; }
+.fulltext { max-height: 24em; overflow-y: auto; padding: 4px 8px; }
 #question-hint p { color: var(--color-red-500, #dc2626); margin: 0; }
 #status p { margin: 0; }
 /* Phone width: the chat takes the screen (tab labels are short enough for all four to show at 390 px). */

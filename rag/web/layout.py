@@ -170,4 +170,7 @@ def build(ui) -> gr.Blocks:
 
         gr.api(remove_article, api_name="remove_article", concurrency_id="library")  # for scripts: by id
         table_filter.change(ui.table, table_filter, table, **PRIVATE)
+        seen_change = gr.State("")
+        gr.Timer(5).tick(ui.library_status, [seen_change, table_filter], [status, table, seen_change], queue=False,
+                         **PRIVATE)
     return app

@@ -62,7 +62,7 @@ def render_evidence(key: str, evidence: list[Citation], language: str, draft: st
     parts = [f"**{labels(language)['evidence']}**", *(render_quote(key, c) for c in evidence),
              f'<p class="state">{labels(language)["writing"]}</p>']
     if draft.strip():
-        parts.append(f'<p class="draft">{html.escape(strip_markers(draft))}</p>')
+        parts.append(f'<p class="draft">{_lines(html.escape(strip_markers(draft)))}</p>')
     return "\n\n".join(parts)
 
 
@@ -197,7 +197,13 @@ def _marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
             out += [html.escape(text[position:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
             position = end
     out.append(html.escape(text[position:]))
-    return "".join(out)
+    return _lines("".join(out))
+
+
+def _lines(escaped: str) -> str:
+    """Line breaks as <br>: a blank line would end the chat message's HTML block, and the markdown after it
+    would be rendered (an article's "![x](y)" would become an image)."""
+    return escaped.replace("\r", "").replace("\n", "<br>")
 
 
 def _details(summary: str, lines: list[str]) -> str:
