@@ -192,6 +192,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         for number, hit in enumerate(answer.passages[:3], 1):
             print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
         return 0
+    if answer.as_of_label:
+        print(answer.as_of_label)
     if answer.extractive:
         print(f"{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}: {answer.text}")
     else:

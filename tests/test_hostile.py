@@ -218,7 +218,8 @@ def test_article_html_and_script_are_shown_as_text_and_never_run(page):
     sources = last.locator("details.sources").inner_text()
     assert "Lok Baintan" in sources
     assert PAYLOAD in sources and IMG in sources and "[klik](javascript:window.__pwned=1)" in sources
-    assert page.locator("#chat script, #chat img, #chat a[href^=javascript]").count() == 0
+    injected = page.locator("#chat script, #chat img, #chat a[href^=javascript]")
+    assert injected.count() == 0, injected.first.evaluate("e => e.outerHTML")
 
     page.get_by_role("tab", name="Search").click()
     page.locator("#search-box textarea").fill("pasar apung Lok Baintan")

@@ -58,11 +58,12 @@ class WebUI:
         except UnknownChat:  # deleted in another tab, or another login's: start afresh
             chat_id, messages, turns = None, [], []
         chat_id = chat_id or self.history.create(owner, message)
-        self.history.add(owner, chat_id, "user", message)
+        shown = escape_markdown(message)  # what the user typed is shown as typed, never as HTML or markdown
+        self.history.add(owner, chat_id, "user", shown, {"question": message})
         stop = self._stops.setdefault(_session(request), threading.Event())
         stop.clear()
         key = f"ans-{uuid.uuid4().hex[:8]}"
-        messages += [{"role": "user", "content": message}, {"role": "assistant", "content": render_searching("en")}]
+        messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching("en")}]
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
         draft, evidence, passages, language, answer = "", [], [], "en", None
         events = self.library.pipeline.answer(message, turns, cancel=stop)
@@ -133,7 +134,8 @@ class WebUI:
     def _turns(self, owner: str, chat_id: str) -> list[tuple[str, str]]:
         """Earlier (question, answer text) pairs of a saved chat: what follow-up questions are read with."""
         saved = self.history.messages(owner, chat_id)
-        return [(q.content, a.details.get("answer", "")) for q, a in zip(saved[::2], saved[1::2])]
+        return [(q.details.get("question", q.content), a.details.get("answer", ""))
+                for q, a in zip(saved[::2], saved[1::2])]
 
     def _chat_list(self, owner: str, chat_id: str | None):
         import gradio as gr
