@@ -74,7 +74,7 @@ class Settings:
     query_rewriter: str = "heuristic"
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str = field(default="", repr=False)  # "user:password" to require a login for the web UI
+    auth: str = field(default="", repr=False)  # "user:password[;user2:password2]": web logins, each with its chats
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

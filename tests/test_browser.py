@@ -259,3 +259,28 @@ def test_a_file_dropped_into_the_folder_is_indexed_and_announced(browser, librar
     expect(page.locator("#status")).to_contain_text("1 article added")
     expect(page.locator("#articles")).to_contain_text("Kebun Teh Kemuning")
     context.close()
+
+
+def test_with_several_logins_each_sees_only_its_own_chats(browser, sample_settings, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("chats.sqlite*"))
+    with running_app(sample_settings.articles_dir, index_dir, tmp_path / "app.log",
+                     env={"RAG_AUTH": "ana:kunci-ana;budi:kunci-budi"}) as url:
+        pages = {}
+        for user in ("ana", "budi"):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            pages[user] = context.new_page()
+            pages[user].goto(url)
+            pages[user].locator("input[name=username], input[type=text]").first.fill(user)
+            pages[user].locator("input[type=password]").fill(f"kunci-{user}")
+            pages[user].keyboard.press("Enter")
+            pages[user].locator("#question textarea").wait_for(timeout=60_000)
+        ask(pages["ana"], "Berapa harga beras medium sekarang?")
+        expect(pages["ana"].locator("#chats label")).to_have_count(1)
+        ask(pages["budi"], "Siapa juara tunggal putra Piala Nusantara?")
+        pages["budi"].reload()
+        expect(pages["budi"].locator("#chats label")).to_have_count(1)  # his own, once the list has loaded
+        assert "Siapa juara" in pages["budi"].locator("#chats").inner_text()
+        assert "harga beras" not in pages["budi"].locator("#chats").inner_text()  # ana's chat is not budi's
+        for page in pages.values():
+            page.context.close()

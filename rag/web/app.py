@@ -230,7 +230,7 @@ class WebUI:
     def launch(self) -> None:
         """Bring the index up to date with the articles folder, then serve the UI (blocks)."""
         settings = self.settings
-        auth = auth_pair(settings.auth)
+        auth = auth_pairs(settings.auth)
         for problem in self.library.rebuild().problems:
             logger.warning("skipped %s", problem)
         self.library.start_watching()  # articles dropped into the folder are indexed while the app runs
@@ -253,14 +253,16 @@ def _session(request) -> str:
     return getattr(request, "session_hash", None) or ""
 
 
-def auth_pair(value: str) -> tuple[str, str] | None:
-    """("user", "password") from the ``auth`` setting "user:password"; errors never echo the value."""
+def auth_pairs(value: str) -> list[tuple[str, str]] | None:
+    """[("user", "password"), ...] from the ``auth`` setting "user:password" (several logins separated by
+    ";"); errors never echo the value."""
     if not value:
         return None
-    user, _, password = value.partition(":")
-    if not user or not password:
-        raise ValueError("setting 'auth' (RAG_AUTH) must be user:password, both non-empty")
-    return user, password
+    pairs = [login.strip().partition(":")[::2] for login in value.split(";") if login.strip()]
+    if not pairs or not all(user and password for user, password in pairs):
+        raise ValueError("setting 'auth' (RAG_AUTH) must be user:password (several: user:password;user2:password2), "
+                         "names and passwords non-empty")
+    return pairs
 
 
 def launch(settings: Settings) -> None:
