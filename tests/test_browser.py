@@ -34,10 +34,16 @@ def browser(server):
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(server)
+    open_app(page, server)
     new_chat(page)
     yield page
     context.close()
+
+
+def open_app(page, url: str) -> None:
+    """Load the app and wait until it is live: a click before the page is hydrated would be lost."""
+    page.goto(url)
+    page.locator("#chat .examples button, #chat .message-row").first.wait_for(timeout=120_000)
 
 
 def final_answer(page) -> str:
@@ -114,7 +120,7 @@ def contrast(page, selector: str) -> float:
 def test_the_highlight_is_readable_in_light_and_dark_mode(browser, server, scheme, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme)
     page = context.new_page()
-    page.goto(server + ("?__theme=dark" if scheme == "dark" else "?__theme=light"))
+    open_app(page, server + ("?__theme=dark" if scheme == "dark" else "?__theme=light"))
     new_chat(page)
     ask(page, "Berapa harga beras medium sekarang?")
     page.locator("#chat .message").last.locator("a[href^='#ans-']").first.click()
@@ -128,7 +134,7 @@ def test_the_highlight_is_readable_in_light_and_dark_mode(browser, server, schem
 def test_on_a_phone_the_question_box_and_the_answer_are_on_screen(browser, server, tmp_path):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(server)
+    open_app(page, server)
     expect(page.locator("#sidebar.open")).to_have_count(0)  # the chat list does not cover the chat
     for tab in ("Chat", "Search", "Library", "Settings"):
         expect(page.get_by_role("tab", name=tab)).to_be_visible()  # no tab hidden behind "⋯"
@@ -203,7 +209,7 @@ def test_chats_survive_a_restart_and_a_killed_server(browser, sample_settings, t
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     with running_app(sample_settings.articles_dir, index_dir, tmp_path / "first.log") as url:
-        page.goto(url)
+        open_app(page, url)
         first = ask(page, "Berapa harga beras medium sekarang?").split("\n")[0]
         page.locator("#question textarea").fill("Berapa warga yang mengungsi karena banjir di Demak?")
         page.locator("#ask").click()
@@ -226,7 +232,7 @@ def test_chats_survive_a_restart_and_a_killed_server(browser, sample_settings, t
 def test_removing_an_article_asks_first(browser, library_app, library):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(library_app)
+    open_app(page, library_app)
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#status")).to_contain_text("10 articles")
     headers = page.locator("#articles").inner_text()
@@ -249,7 +255,7 @@ def test_removing_an_article_asks_first(browser, library_app, library):
 def test_a_file_dropped_into_the_folder_is_indexed_and_announced(browser, library_app, library):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(library_app)
+    open_app(page, library_app)
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#status")).to_contain_text("10 articles")
     (library.articles_dir / "kebun-teh.md").write_text(
@@ -274,7 +280,7 @@ def test_with_several_logins_each_sees_only_its_own_chats(browser, sample_settin
             pages[user].locator("input[name=username], input[type=text]").first.fill(user)
             pages[user].locator("input[type=password]").fill(f"kunci-{user}")
             pages[user].keyboard.press("Enter")
-            pages[user].locator("#question textarea").wait_for(timeout=60_000)
+            pages[user].locator("#chat .examples button").first.wait_for(timeout=120_000)
         ask(pages["ana"], "Berapa harga beras medium sekarang?")
         expect(pages["ana"].locator("#chats label")).to_have_count(1)
         ask(pages["budi"], "Siapa juara tunggal putra Piala Nusantara?")
