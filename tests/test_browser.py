@@ -61,9 +61,17 @@ def new_chat(page) -> None:
     expect(page.locator("#chat .message")).to_have_count(0)
 
 
-def ask(page, question: str) -> str:
+def submit(page, question: str) -> None:
+    """Type ``question`` and send it; returns once the chat shows it (the server took it)."""
+    questions = page.locator("#chat .user.message")
+    asked = questions.count()
     page.locator("#question textarea").fill(question)
     page.locator("#ask").click()
+    expect(questions).to_have_count(asked + 1, timeout=60_000)
+
+
+def ask(page, question: str) -> str:
+    submit(page, question)
     return final_answer(page)
 
 
@@ -138,9 +146,7 @@ def test_on_a_phone_the_question_box_and_the_answer_are_on_screen(browser, serve
     expect(page.locator("#sidebar.open")).to_have_count(0)  # the chat list does not cover the chat
     for tab in ("Chat", "Search", "Library", "Settings"):
         expect(page.get_by_role("tab", name=tab)).to_be_visible()  # no tab hidden behind "⋯"
-    page.locator("#question textarea").fill("Berapa harga beras medium sekarang?")
-    page.locator("#ask").click()
-    final_answer(page)
+    ask(page, "Berapa harga beras medium sekarang?")
     answer = page.locator("#chat .message").last
     for element in (page.locator("#question textarea"), answer):
         box = element.bounding_box()
@@ -160,20 +166,21 @@ def test_stop_ends_the_answer_within_a_second(page):
     questions = ["What will the Dunmore Valley solar farm do, how many homes will it power and when did it start?",
                  "Apa saja yang dilakukan pemerintah dan BPBD untuk warga korban banjir di Demak?",
                  "Mengapa harga beras medium naik dan apa kata para ekonom dan pedagang tentang itu?"]
-    for question in questions:  # the model may finish a short answer before the click: then ask the next
-        page.locator("#question textarea").fill(question)
-        page.locator("#ask").click()
-        page.wait_for_function("() => document.querySelector('#chat .message:last-child .draft')"
-                               " || document.querySelector('#chat .message:last-child details.sources')",
-                               timeout=180_000)
-        if page.locator("#chat .message").last.locator(".draft").count() == 0:
+    for number, question in enumerate(questions, 1):  # a short answer may end before the click: ask the next
+        submit(page, question)
+        state = page.wait_for_function(  # this question's answer: being written, done, or an error
+            "n => { const m = document.querySelectorAll('#chat .bot.message')[n - 1]; if (!m) return null;"
+            " return m.querySelector('.draft') ? 'writing' : m.querySelector('details.sources') ? 'done'"
+            " : /⚠️/.test(m.innerText) ? m.innerText : null; }", arg=number, timeout=180_000).json_value()
+        assert state in ("writing", "done"), state  # an error message instead of an answer
+        if state == "done":
             continue
         started = time.monotonic()
         page.locator("#stop").click()
         text = page.wait_for_function(
-            "() => { const t = [...document.querySelectorAll('#chat .message')].pop().innerText;"
-            " return /Dihentikan|Stopped/.test(t) || document.querySelector('#chat .message:last-child details.sources')"
-            " && !document.querySelector('#chat .message:last-child .draft') ? t : null; }", timeout=10_000).json_value()
+            "() => { const m = [...document.querySelectorAll('#chat .message')].pop(); const t = m.innerText;"
+            " return /Dihentikan|Stopped/.test(t) || m.querySelector('details.sources') && !m.querySelector('.draft')"
+            " ? t : null; }", timeout=10_000).json_value()
         if re.search("Dihentikan|Stopped", text):
             assert time.monotonic() - started < 1.5  # a token or two, plus the browser's round trip
             expect(page.locator("#ask")).to_be_visible()
@@ -211,9 +218,9 @@ def test_chats_survive_a_restart_and_a_killed_server(browser, sample_settings, t
     with running_app(sample_settings.articles_dir, index_dir, tmp_path / "first.log") as url:
         open_app(page, url)
         first = ask(page, "Berapa harga beras medium sekarang?").split("\n")[0]
-        page.locator("#question textarea").fill("Berapa warga yang mengungsi karena banjir di Demak?")
-        page.locator("#ask").click()
-        page.wait_for_function("() => document.querySelector('#chat .message:last-child .state')", timeout=120_000)
+        submit(page, "Berapa warga yang mengungsi karena banjir di Demak?")
+        page.wait_for_function("() => [...document.querySelectorAll('#chat .message')].pop().querySelector('.state')",
+                               timeout=120_000)
         pids = [int(p) for p in os.popen(f"pgrep -f 'app.py --port {url.rsplit(':', 1)[1].strip('/')}'").read().split()]
         for pid in pids:
             os.kill(pid, signal.SIGKILL)  # mid-answer
