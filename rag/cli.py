@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.ingest.readers import READERS
+from rag.offline import guard_network
 from rag.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {name: getattr(args, name) for name in Settings.names() if hasattr(args, name)}
     try:
         settings = Settings.load(overrides)
+        guard_network(settings.remote_hosts)
         return args.handler(args, settings)
     except (SettingsError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

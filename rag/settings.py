@@ -31,6 +31,7 @@ CHOICES = {
     "llm_prompt_style": ("auto", "chat", "completion"),
     "query_rewriter": ("heuristic", "llm"),
     "fusion": ("adaptive", "weighted"),
+    "llm_backend": ("llama-cpp", "openai"),
 }
 # Inclusive bounds; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -38,7 +39,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_file_mb": (0, None), "top_k": (1, None), "candidates": (1, None), "approx_min_chunks": (0, None),
     "ivf_nprobe": (1, None), "dense_weight": (0, 1), "dense_weight_foreign": (0, 1), "llm_threads": (0, None),
     "llm_context": (256, None), "max_answer_tokens": (1, None), "temperature": (0, None),
-    "min_answerability": (0, 1), "port": (0, 65535),
+    "min_answerability": (0, 1), "port": (0, 65535), "llm_timeout": (1, None), "llm_parallel": (0, None),
 }
 
 
@@ -68,6 +69,13 @@ class Settings:
     llm_context: int = 2048
     llm_extra_bufts: bool = False
     llm_prompt_style: str = "auto"
+    # Answers from OpenAI-compatible model servers instead (docs/scaling.md): llama.cpp's server, vLLM, Ollama...
+    llm_backend: str = "llama-cpp"  # "llama-cpp": the GGUF in this process; "openai": the servers below
+    llm_base_url: str = ""  # one or more, comma-separated, e.g. "http://10.0.0.5:8000/v1,http://10.0.0.6:8000/v1"
+    llm_server_model: str = ""  # the model name sent to the servers ("": the first one a server lists)
+    llm_api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the servers' key, if any
+    llm_timeout: float = 60.0  # seconds to wait for a server's next word before giving up
+    llm_parallel: int = 0  # answers written at once by the web UI (0: one per server; in-process always 1)
     max_answer_tokens: int = 64  # answers are one short sentence; the evidence is quoted beside them
     temperature: float = 0.0
     min_answerability: float = 0.3  # bench/refusal.py: false refusals <= 0.05 on every shared set
@@ -86,6 +94,12 @@ class Settings:
             if (low is not None and value < low) or (high is not None and value > high):
                 bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
                 raise SettingsError(f"setting {name!r} must be {bounds}; got {value!r}")
+        if self.llm_backend == "openai" and not self.llm_servers:
+            raise SettingsError("setting 'llm_backend' is 'openai' but 'llm_base_url' is empty: give the model "
+                                "servers' URLs, e.g. RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1")
+        for url in self.llm_servers:
+            if not url.startswith(("http://", "https://")):
+                raise SettingsError(f"setting 'llm_base_url' must hold http:// or https:// URLs; got {url!r}")
 
     @property
     def max_file_bytes(self) -> int:
@@ -96,6 +110,19 @@ class Settings:
     def is_loopback(self) -> bool:
         """Whether the web UI listens only on this machine."""
         return self.host in LOOPBACK_HOSTS
+
+    @property
+    def llm_servers(self) -> list[str]:
+        """The model servers' base URLs, in the order given."""
+        return [url.strip().rstrip("/") for url in self.llm_base_url.split(",") if url.strip()]
+
+    @property
+    def remote_hosts(self) -> frozenset[str]:
+        """The hosts beyond this machine the configured backends talk to (the network guard allows these)."""
+        from urllib.parse import urlsplit
+
+        servers = self.llm_servers if self.llm_backend == "openai" else []
+        return frozenset(host for url in servers if (host := urlsplit(url).hostname) and host not in LOOPBACK_HOSTS)
 
     @property
     def index_path(self) -> Path:

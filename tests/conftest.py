@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -64,6 +65,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int, process: subprocess.Popen, log, what: str) -> None:
+    """Return once ``process`` listens on loopback ``port``; fail with the end of its ``log`` if it does not."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    log.seek(0)
+    pytest.fail(f"{what} did not start: {log.read()[-2000:]}")
+
+
 NETGUARD = Path(__file__).resolve().parent / "netguard"  # sitecustomize.py: no network in subprocesses
 
 
@@ -96,16 +110,7 @@ def running_app(articles_dir: Path, index_dir: Path, log_path: Path, args: list[
              "--articles-dir", str(articles_dir), *args], stdout=log, stderr=subprocess.STDOUT, text=True,
             env=guarded_env(env))
         try:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                log.seek(0)
-                pytest.fail(f"app did not start: {log.read()[-2000:]}")
+            wait_for_port(port, process, log, "app")
             yield f"http://127.0.0.1:{port}/"
         finally:
             process.terminate()
@@ -139,3 +144,47 @@ def library_app(library, tmp_path):
     """The app serving :func:`library`."""
     with running_app(library.articles_dir, library.index_dir, tmp_path / "app.log") as url:
         yield url
+
+
+@contextlib.contextmanager
+def model_server(log_path: Path, model: str = Settings().llm_model) -> Iterator[tuple[str, subprocess.Popen]]:
+    """llama-cpp-python's own OpenAI-compatible server (`python -m llama_cpp.server`) with a bundled GGUF on
+    a free loopback port, network-guarded; yields its base URL (…/v1) and process."""
+    from rag.llm.files import resolve_gguf
+
+    port = free_port()
+    with open(log_path, "w+") as log:
+        # --interrupt_requests False: otherwise a second request cuts the first answer short
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(model)), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", str(Settings().llm_context), "--n_threads", "1",
+             "--interrupt_requests", "False"], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+        try:
+            wait_for_port(port, process, log, "model server")
+            yield f"http://127.0.0.1:{port}/v1", process
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+
+
+@dataclasses.dataclass
+class ServedModel:
+    url: str   # base URL, …/v1
+    log: Path  # the server's log: one "POST /v1/chat/completions" line per answer it wrote
+
+    def requests(self) -> int:
+        return self.log.read_text().count("POST /v1/chat/completions")
+
+
+@pytest.fixture(scope="session")
+def model_servers(tmp_path_factory) -> Iterator[list[ServedModel]]:
+    """Two model servers with the default GGUF, for the session."""
+    folder = tmp_path_factory.mktemp("model-servers")
+    with model_server(folder / "first.log") as (first, _), model_server(folder / "second.log") as (second, _):
+        yield [ServedModel(first, folder / "first.log"), ServedModel(second, folder / "second.log")]
+
+
+def served_settings(settings: Settings, servers: list[ServedModel | str], **values) -> Settings:
+    """``settings`` answering through the model servers (records or base URLs)."""
+    urls = [getattr(server, "url", server) for server in servers]
+    return settings.with_values({"llm_backend": "openai", "llm_base_url": ",".join(urls), **values})

@@ -297,3 +297,33 @@ def test_with_several_logins_each_sees_only_its_own_chats(browser, sample_settin
         assert "harga beras" not in pages["budi"].locator("#chats").inner_text()  # ana's chat is not budi's
         for page in pages.values():
             page.context.close()
+
+
+def test_with_two_model_servers_two_people_are_answered_at_once(browser, sample_settings, model_servers, tmp_path):
+    """RAG_LLM_BACKEND=openai: answers come from the servers, up to one per server at the same time."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("chats.sqlite*"))
+    before = [server.requests() for server in model_servers]
+    env = {"RAG_LLM_BACKEND": "openai", "RAG_LLM_BASE_URL": ",".join(server.url for server in model_servers)}
+    with running_app(sample_settings.articles_dir, index_dir, tmp_path / "app.log", env=env) as url:
+        pages = []
+        for _ in range(2):
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            open_app(page, url)
+            pages.append(page)
+        questions = {"Berapa warga yang mengungsi karena banjir di Demak?": "4.000",
+                     "How many homes will the Dunmore Valley solar farm power?": "34,000"}
+        for page, question in zip(pages, questions):
+            submit(page, question)
+        # both answers under way at once (evidence shown, the model at work, not done): neither is queued
+        answering = ("() => { const m = [...document.querySelectorAll('#chat .bot.message')].pop();"
+                     " return !!m && !!m.querySelector('blockquote') && !m.querySelector('details.sources'); }")
+        deadline = time.monotonic() + 120
+        while not all(page.evaluate(answering) for page in pages):
+            assert time.monotonic() < deadline, "the two answers were never under way at the same time"
+            time.sleep(0.1)
+        for page, expected in zip(pages, questions.values()):
+            assert expected in final_answer(page).split("“")[0]
+        for page in pages:
+            page.context.close()
+    assert [server.requests() - b for server, b in zip(model_servers, before)] == [1, 1]

@@ -31,6 +31,33 @@ def test_missing_models_name_the_setting(tmp_path):
     assert resolve_gguf("smollm2").suffix == ".gguf"
 
 
+# --- the product's own guard: nothing beyond this machine but the configured hosts (rag/offline.py) ---
+
+def test_the_product_guard_allows_exactly_the_configured_hosts(monkeypatch):
+    from rag.offline import BLOCKED, guard_network
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, getattr(socket.socket, name))  # undone after the test
+    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
+    guard_network(Settings(llm_backend="openai", llm_base_url="http://192.0.2.7:8000/v1,http://gpu-box.invalid/v1")
+                  .remote_hosts)
+    with pytest.raises(OSError, match=BLOCKED):
+        socket.create_connection(("192.0.2.8", 8000), timeout=1)
+    with pytest.raises(OSError, match=BLOCKED):
+        socket.getaddrinfo("huggingface.co", 443)
+    for configured in (lambda: socket.create_connection(("192.0.2.7", 8000), timeout=1),
+                       lambda: socket.getaddrinfo("gpu-box.invalid", 80)):
+        with pytest.raises(OSError) as refused:  # refused further down (this test's own guard, or no DNS)
+            configured()
+        assert BLOCKED not in str(refused.value)
+    server = socket.create_server(("127.0.0.1", 0))
+    socket.create_connection(server.getsockname(), timeout=5).close()  # loopback is always allowed
+    server.close()
+    guard_network()  # nothing configured: the configured host of before is refused too
+    with pytest.raises(OSError, match=BLOCKED):
+        socket.create_connection(("192.0.2.7", 8000), timeout=1)
+
+
 # --- the guard for subprocesses (tests/netguard/sitecustomize.py, loaded through PYTHONPATH) ---
 
 GUARDED_PROBE = """

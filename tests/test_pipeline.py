@@ -1,4 +1,5 @@
-"""Answering with the real bundled GGUF model over the real index of the sample corpus."""
+"""Answering with the real bundled GGUF model over the real index of the sample corpus: in this process, and
+(where marked) through two real model servers (llama-cpp-python's OpenAI-compatible server)."""
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,21 @@ from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.types import Hit
 
+from conftest import served_settings
+
 
 @pytest.fixture(scope="module")
 def pipeline(sample_settings, embedder):
     return Pipeline(sample_settings, Retriever(sample_settings, embedder), Generator(sample_settings))
+
+
+@pytest.fixture(scope="module", params=["in-process", "model-servers"])
+def any_pipeline(request, pipeline, sample_settings, embedder):
+    """The same checks whichever backend writes the answer."""
+    if request.param == "in-process":
+        return pipeline
+    settings = served_settings(sample_settings, request.getfixturevalue("model_servers"))
+    return Pipeline(settings, Retriever(settings, embedder))
 
 
 def cited_files(pipeline, answer: Answer) -> set[str]:
@@ -26,12 +38,12 @@ def cited_files(pipeline, answer: Answer) -> set[str]:
     ("Berapa harga beras medium sekarang?", "harga-beras-2026-02-12.txt"),
     ("How many newspaper pages did the Greyhaven library put online?", "greyhaven-library-digitisation-2026-05-02.html"),
 ])
-def test_answer_has_verified_citation_to_the_right_article(pipeline, question, file):
-    answer = pipeline.ask(question)
+def test_answer_has_verified_citation_to_the_right_article(any_pipeline, question, file):
+    answer = any_pipeline.ask(question)
     assert answer.refusal is None, (answer.draft, answer.refusal)
-    assert file in cited_files(pipeline, answer)
+    assert file in cited_files(any_pipeline, answer)
     citation = next(c for s in answer.sentences if s.verified for c in s.citations)
-    article = pipeline.retriever.index.store.article(citation.article_id)
+    article = any_pipeline.retriever.index.store.article(citation.article_id)
     assert article.text[citation.start:citation.end] == citation.quote
 
 
@@ -39,14 +51,14 @@ def test_answer_has_verified_citation_to_the_right_article(pipeline, question, f
     ("Siapa presiden Amerika Serikat pada tahun 1990?", "id", "tidak menyebutkan"),
     ("What is the boiling point of mercury?", "en", "do not say"),
 ])
-def test_off_topic_question_is_refused_in_its_language(pipeline, question, language, phrase):
-    answer = pipeline.ask(question)
+def test_off_topic_question_is_refused_in_its_language(any_pipeline, question, language, phrase):
+    answer = any_pipeline.ask(question)
     assert answer.refusal and answer.language == language
     assert phrase in answer.text and answer.passages  # the closest passages are still shown
 
 
-def test_evidence_comes_first_then_the_draft_then_the_answer(pipeline):
-    events = list(pipeline.answer("How much money did the Calder Bay marathon raise for charity?"))
+def test_evidence_comes_first_then_the_draft_then_the_answer(any_pipeline):
+    events = list(any_pipeline.answer("How much money did the Calder Bay marathon raise for charity?"))
     assert isinstance(events[0], Retrieved) and isinstance(events[1], EvidenceFound) and isinstance(events[-1], Answer)
     assert events[1].evidence[0].article_id.startswith("calder-bay") and events[1].evidence[0].number == 1
     assert events[1].passages[0].article_id == events[1].evidence[0].article_id

@@ -25,7 +25,8 @@ from rag.answer.markers import strip_markers
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.evidence import (Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences,
                           with_model_doubt)
-from rag.llm.generator import Generator
+from rag.llm.base import TextGenerator
+from rag.llm.factory import MODEL_KEYS, create_generator
 from rag.text.numbers import NUMBER, number_phrase
 from rag.text.query import make_query
 from rag.text.recency import asks_for_latest
@@ -42,10 +43,10 @@ class Pipeline:
     """Answers questions over one index with one model; both are loaded on first use."""
 
     def __init__(self, settings: Settings, retriever: Retriever | None = None,
-                 generator: Generator | None = None) -> None:
+                 generator: TextGenerator | None = None) -> None:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
-        self.generator = generator or Generator(settings)
+        self.generator = generator or create_generator(settings)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
                cancel: threading.Event | None = None) -> Iterator[Event]:
@@ -94,7 +95,7 @@ class Pipeline:
                               self.settings.max_answer_tokens)
         probe = {decline_word(language): 0.0}
         pieces: list[str] = []
-        for piece in self.generator.stream(prompt.text, stop=prompt.stop, cancel=cancel,
+        for piece in self.generator.stream(prompt.text, messages=prompt.messages, stop=prompt.stop, cancel=cancel,
                                            probe=probe, prefix=prompt.prefix):
             if timings.first_token is None:
                 timings.first_token = time.perf_counter() - started
@@ -133,9 +134,8 @@ class Pipeline:
     def update_settings(self, values: dict) -> Settings:
         """Apply changed settings from now on (a different model is loaded on its next use)."""
         new = self.settings.with_values(values)
-        model_keys = ("llm_model", "llm_context", "llm_threads", "llm_extra_bufts")
-        if any(getattr(new, key) != getattr(self.settings, key) for key in model_keys):
-            self.generator = Generator(new)
+        if any(getattr(new, key) != getattr(self.settings, key) for key in MODEL_KEYS):
+            self.generator = create_generator(new)
         self.settings = self.retriever.settings = self.generator.settings = new
         return new
 

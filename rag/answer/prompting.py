@@ -57,6 +57,7 @@ class Prompt:
     sources: list[Source]  # what the model saw, numbered from 1
     tokens: int
     prefix: str = ""       # the start every answering prompt in this language shares (instructions, example)
+    messages: list[dict[str, str]] | None = None  # what a chat prompt was rendered from (model servers take it)
 
 
 def format_source(number: int, hit: Hit, text: str | None = None) -> str:
@@ -86,7 +87,8 @@ def build_prompt(model: PromptModel, question: str, hits: list[Hit], language: s
                 texts.append(format_source(1, shortened))
                 prompt, stop = _render(model, lang, question, texts)
         break  # the sources keep the numbers the caller gave them: none is skipped
-    return Prompt(prompt, stop, sources, model.count_tokens(prompt), shared_prefix(model, lang))
+    messages = _messages(lang, question, texts) if model.is_chat_model else None
+    return Prompt(prompt, stop, sources, model.count_tokens(prompt), shared_prefix(model, lang), messages)
 
 
 def shared_prefix(model: PromptModel, lang: str) -> str:
@@ -98,17 +100,22 @@ def shared_prefix(model: PromptModel, lang: str) -> str:
 
 
 def _render(model: PromptModel, lang: str, question: str, sources: list[str]) -> tuple[str, list[str]]:
+    if model.is_chat_model:
+        return model.render_chat(_messages(lang, question, sources))
     sources_label, question_label, answer_label = LABELS[lang]
     block = "\n\n".join(sources)
-    if model.is_chat_model:
-        user = f"{sources_label}:\n{block}\n\n{question_label}: {question}"
-        return model.render_chat([{"role": "system", "content": INSTRUCTIONS[lang]},
-                                  {"role": "user", "content": user}])
     example_sources, example_question, example_answer = EXAMPLES[lang]
     text = (f"{INSTRUCTIONS[lang]}\n\n{sources_label}:\n{example_sources}\n{question_label}: {example_question}\n"
             f"{answer_label}: {example_answer}\n\n{sources_label}:\n{block}\n{question_label}: {question}\n"
             f"{answer_label}:")
     return text, ["\n\n", f"\n{question_label}:", f"\n{sources_label}:"]
+
+
+def _messages(lang: str, question: str, sources: list[str]) -> list[dict[str, str]]:
+    sources_label, question_label, _ = LABELS[lang]
+    block = "\n\n".join(sources)
+    return [{"role": "system", "content": INSTRUCTIONS[lang]},
+            {"role": "user", "content": f"{sources_label}:\n{block}\n\n{question_label}: {question}"}]
 
 
 def _leading_sentences(model: PromptModel, lang: str, question: str, hit: Hit, budget: int) -> Hit | None:

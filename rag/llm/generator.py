@@ -1,4 +1,4 @@
-"""Text generation with a local GGUF model: loaded once, one generation at a time, streamed."""
+"""Text generation with a local GGUF model in this process: loaded once, one generation at a time, streamed."""
 from __future__ import annotations
 
 import logging
@@ -95,13 +95,15 @@ class Generator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
-               temperature: float | None = None, cancel: threading.Event | None = None,
-               probe: dict[str, float] | None = None, prefix: str = "") -> Iterator[str]:
+    def stream(self, prompt: str, *, messages: list[dict[str, str]] | None = None,
+               max_tokens: int | None = None, stop: list[str] | None = None, temperature: float | None = None,
+               cancel: threading.Event | None = None, probe: dict[str, float] | None = None,
+               prefix: str = "") -> Iterator[str]:
         """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set.
+        (``messages``, the chat ``prompt`` was rendered from, is for servers; here the prompt says it all.)
 
-        ``probe`` maps words to fill in, before the first piece, with the probability that the completion starts with each
-        word's first token (e.g. how likely the model is to decline). ``prefix``, the start ``prompt``
+        ``probe`` maps words to fill in, before the first piece, with the probability that the completion starts
+        with each word's first token (e.g. how likely the model is to decline). ``prefix``, the start ``prompt``
         shares with others of its kind, is evaluated once and kept (see :meth:`_start`).
         """
         with self._generate_lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from rag.ingest.readers import READERS
+from rag.llm.factory import parallel_answers
 from rag.llm.files import BUNDLED_LLMS
 from rag.web.render import TABLE_HEADERS
 
@@ -84,7 +85,7 @@ def build(ui) -> gr.Blocks:
                                                       "max_answer_tokens": int(n)}),
                 [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
 
-        # --- chat events: one generation at a time (a shared queue; waiting users see their place) ---
+        # --- chat events: one answer at a time in-process, more with model servers (waiting users see their place) ---
         def converse(message: str, messages: list, open_id: str | None, request: gr.Request):
             yield from ui.converse(message, messages, open_id, request)
 
@@ -98,7 +99,7 @@ def build(ui) -> gr.Blocks:
             """After ``started`` has shown Stop: the answer streams, then Ask is back."""
             started.then(converse, [question, chatbot, chat_id], [chatbot, question, hint, chat_id, chats],
                          api_name=api_name, api_visibility="public" if api_name else "private",
-                         concurrency_id="llm", concurrency_limit=1).then(
+                         concurrency_id="llm", concurrency_limit=parallel_answers(ui.settings)).then(
                 idle, None, [send, stop], queue=False, **PRIVATE)
 
         def example(event: gr.SelectData) -> str:
