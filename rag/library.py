@@ -63,7 +63,7 @@ def index_status(settings: Settings) -> dict:
         manifest = catalogue.manifest
         return {"version": str(catalogue.folder), "articles": articles, "chunks": chunks,
                 "built_at": manifest.built_at, "embed_model": manifest.signature["embed_model"],
-                "dimension": manifest.dimension, "llm_model": settings.llm_model,
+                "dimension": manifest.dimension, "llm_model": settings.llm_label,
                 "signature": signature_id(manifest.signature), "built_with": manifest.signature}
 
 

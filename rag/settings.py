@@ -117,6 +117,15 @@ class Settings:
         return [url.strip().rstrip("/") for url in self.llm_base_url.split(",") if url.strip()]
 
     @property
+    def llm_label(self) -> str:
+        """Who writes the answers, for status lines: the model file, or the model servers."""
+        if self.llm_backend != "openai":
+            return self.llm_model
+        servers = self.llm_servers
+        plural = "s" if len(servers) > 1 else ""
+        return f"{self.llm_server_model or 'the model'} on {len(servers)} server{plural} ({', '.join(servers)})"
+
+    @property
     def remote_hosts(self) -> frozenset[str]:
         """The hosts beyond this machine the configured backends talk to (the network guard allows these)."""
         from urllib.parse import urlsplit

@@ -82,9 +82,11 @@ class WebUI:
                 if isinstance(event, (EvidenceFound, Token)):
                     messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
                     yield messages, "", "", chat_id, gr.update()
-        except (ValueError, OSError) as exc:  # bad question, index missing, model missing: say so
+        except (ValueError, OSError) as exc:  # bad question, index or model missing, model server down: say so
             logger.warning("question failed: %s", exc)
             content, details = f"⚠️ {escape_markdown(str(exc))}", {"answer": "", "error": str(exc)}
+            if passages:  # what was found before the failure stays on screen, cited
+                content = render_stopped(key, evidence, passages, language, self._articles(passages), content)
         else:
             if answer is not None and not stop.is_set():
                 content = render_answer(key, answer, self._articles(answer.passages), answer.as_of_label or "")
@@ -212,7 +214,7 @@ class WebUI:
             new = self.library.update_settings(values)
         except ValueError as exc:
             return f"Not applied: {html.escape(str(exc))}"
-        return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_model)}, temperature={new.temperature}, " \
+        return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_label)}, temperature={new.temperature}, " \
                f"max answer tokens={new.max_answer_tokens}"
 
     def _view(self, change: Change) -> tuple[str, str, list[list]]:

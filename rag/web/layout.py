@@ -70,9 +70,12 @@ def build(ui) -> gr.Blocks:
             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages per answer",
                               info="How many passages are searched for the answer (1–20). More finds more, "
                                    "and makes answers slower.")
-            model = gr.Dropdown(choices=list(BUNDLED_LLMS), value=settings.llm_model, allow_custom_value=True,
-                                label="Answering model", info="A bundled model's name or the path of a .gguf "
-                                "file. Bigger models answer better and slower.")
+            served = settings.llm_backend == "openai"  # the model is the servers' (setting llm_base_url)
+            model = gr.Dropdown(choices=[settings.llm_label] if served else list(BUNDLED_LLMS),
+                                value=settings.llm_label, allow_custom_value=True, label="Answering model",
+                                interactive=not served,
+                                info="Set by the model servers (llm_base_url)." if served else "A bundled model's "
+                                "name or the path of a .gguf file. Bigger models answer better and slower.")
             temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05, label="Temperature",
                                     info="0–1.5. At 0 the same question always gets the same answer; higher "
                                          "varies the wording.")
@@ -81,8 +84,8 @@ def build(ui) -> gr.Blocks:
                                         "checked more reliably.")
             applied = gr.Markdown()
             gr.Button("Apply", elem_id="apply", variant="primary").click(
-                lambda k, m, t, n: ui.apply_settings({"top_k": int(k), "llm_model": m, "temperature": t,
-                                                      "max_answer_tokens": int(n)}),
+                lambda k, m, t, n: ui.apply_settings({"top_k": int(k), "temperature": t, "max_answer_tokens": int(n),
+                                                      **({} if served else {"llm_model": m})}),
                 [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
 
         # --- chat events: one answer at a time in-process, more with model servers (waiting users see their place) ---

@@ -67,10 +67,11 @@ def render_evidence(key: str, evidence: list[Citation], language: str, draft: st
 
 
 def render_stopped(key: str, evidence: list[Citation], passages: list[Hit], language: str,
-                   articles: Mapping[str, ArticleInfo]) -> str:
-    """An answer stopped by the user: the evidence already found stays readable and cited."""
+                   articles: Mapping[str, ArticleInfo], headline: str = "") -> str:
+    """An answer stopped by the user (or cut off by ``headline``, an error): the evidence already found stays
+    readable and cited."""
     quotes = "\n\n".join(render_quote(key, c) for c in evidence)
-    return "\n\n".join(filter(None, [f"_{labels(language)['stopped']}_", quotes,
+    return "\n\n".join(filter(None, [headline or f"_{labels(language)['stopped']}_", quotes,
                                      render_sources(key, passages, _highlights(evidence), language, articles)]))
 
 
