@@ -28,6 +28,7 @@ _PUBLIC = {
     "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.events", "Token": "rag.answer.events",
     "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events", "as_of_phrase": "rag.answer.events",
     "create_embedder": "rag.embed.factory", "make_query": "rag.text.query", "asks_for_latest": "rag.text.recency",
+    "create_generator": "rag.llm.factory", "ModelServerError": "rag.llm.base", "guard_network": "rag.offline",
 }
 __all__ = [*_PUBLIC, "__version__"]
 
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from rag.indexing.builder import BuildReport, build_index
     from rag.indexing.reader import IndexNotBuilt
     from rag.library import Library
+    from rag.llm.base import ModelServerError
+    from rag.llm.factory import create_generator
+    from rag.offline import guard_network
     from rag.retrieve.retriever import Retriever
     from rag.settings import ModelNotFound, Settings, SettingsError
     from rag.text.query import make_query

@@ -147,9 +147,11 @@ def library_app(library, tmp_path):
 
 
 @contextlib.contextmanager
-def model_server(log_path: Path, model: str = Settings().llm_model) -> Iterator[tuple[str, subprocess.Popen]]:
+def model_server(log_path: Path, model: str = Settings().llm_model, args: tuple[str, ...] = ()
+                 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """llama-cpp-python's own OpenAI-compatible server (`python -m llama_cpp.server`) with a bundled GGUF on
-    a free loopback port, network-guarded; yields its base URL (…/v1) and process."""
+    a free loopback port, network-guarded, with extra command-line ``args``; yields its base URL (…/v1) and
+    process."""
     from rag.llm.files import resolve_gguf
 
     port = free_port()
@@ -158,7 +160,7 @@ def model_server(log_path: Path, model: str = Settings().llm_model) -> Iterator[
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(model)), "--host", "127.0.0.1",
              "--port", str(port), "--n_ctx", str(Settings().llm_context), "--n_threads", "1",
-             "--interrupt_requests", "False"], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+             "--interrupt_requests", "False", *args], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
         try:
             wait_for_port(port, process, log, "model server")
             yield f"http://127.0.0.1:{port}/v1", process

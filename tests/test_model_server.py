@@ -70,6 +70,19 @@ def test_a_server_killed_mid_answer_gives_a_clear_message(tmp_path):
                 pass
 
 
+def test_the_key_comes_from_the_environment_variable_the_settings_name(tmp_path, monkeypatch, caplog):
+    key = "kunci-rahasia-93"
+    with model_server(tmp_path / "server.log", args=("--api_key", key)) as (url, _):
+        settings = served_settings(Settings(), [url], llm_api_key_env="NEWSROOM_LLM_KEY", max_answer_tokens=4)
+        monkeypatch.delenv("NEWSROOM_LLM_KEY", raising=False)
+        with pytest.raises(ModelServerError, match=r"401 .*\$NEWSROOM_LLM_KEY"):
+            "".join(ServerGenerator(settings).stream("", messages=[{"role": "user", "content": "hi"}]))
+        monkeypatch.setenv("NEWSROOM_LLM_KEY", key)
+        with caplog.at_level(logging.DEBUG):
+            assert "".join(ServerGenerator(settings).stream("", messages=[{"role": "user", "content": "hi"}]))
+    assert key not in caplog.text
+
+
 def test_cancel_ends_the_generation_on_the_server(model_servers):
     server = model_servers[1]
     generator = ServerGenerator(served_settings(Settings(), [server], max_answer_tokens=300))

@@ -110,7 +110,8 @@ class ServerGenerator:
             for event in _events(response, server.url):
                 choice = (event.get("choices") or [{}])[0]
                 if not probed and choice.get("logprobs"):  # the first token's (a chat stream opens with its role)
-                    probed = _fill_probe(probe, choice["logprobs"])
+                    _fill_probe(probe, choice["logprobs"])
+                    probed = True
                 piece = (choice.get("delta") or {}).get("content") if messages is not None else choice.get("text")
                 if cancel is not None and cancel.is_set():
                     logger.info("generation cancelled")
@@ -218,7 +219,7 @@ def _events(response: "httpx.Response", url: str) -> Iterator[dict[str, Any]]:
         raise ModelServerError(f"the model server {url} stopped mid-answer ({_reason(exc)}): ask again") from exc
 
 
-def _fill_probe(probe: dict[str, float], logprobs: dict[str, Any]) -> bool:
+def _fill_probe(probe: dict[str, float], logprobs: dict[str, Any]) -> None:
     """Each probe word's probability: that of the longest top first token the word starts with."""
     if logprobs.get("content"):  # chat: [{token, logprob, top_logprobs: [{token, logprob}]}]
         top = {t["token"]: t["logprob"] for t in logprobs["content"][0].get("top_logprobs", [])}
@@ -228,7 +229,6 @@ def _fill_probe(probe: dict[str, float], logprobs: dict[str, Any]) -> bool:
         matches = [(len(token.strip()), logprob) for token, logprob in top.items()
                    if token.strip() and word.startswith(token.strip())]
         probe[word] = math.exp(max(matches)[1]) if matches else 0.0
-    return True
 
 
 def _reason(exc: Exception) -> str:
