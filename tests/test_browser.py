@@ -57,7 +57,12 @@ def final_answer(page) -> str:
 
 
 def new_chat(page) -> None:
+    """Start a new chat, and wait for the server's reply: it empties the question box, and a question typed
+    before it arrives would be wiped."""
+    box = page.locator("#question textarea")
+    box.fill("…")
     page.locator("#new-chat").click()
+    expect(box).to_have_value("")
     expect(page.locator("#chat .message")).to_have_count(0)
 
 
