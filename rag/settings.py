@@ -31,6 +31,7 @@ CHOICES = {
     "llm_prompt_style": ("auto", "chat", "completion"),
     "query_rewriter": ("heuristic", "llm"),
     "fusion": ("adaptive", "weighted"),
+    "store_backend": ("local", "milvus"),
 }
 # Inclusive bounds; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -49,6 +50,9 @@ class Settings:
     articles_dir: Path = Path("articles")
     index_dir: Path = Path("index")
     index_name: str = "default"
+    store_backend: str = "local"  # "local" (SQLite + FAISS + BM25 files) or "milvus" (docs/scaling.md)
+    milvus_uri: str = ""  # "" = Milvus Lite in <index_dir>/<index_name>/milvus.db; a *.db path; http://host:19530
+    shard: str = ""  # "K/N": index only this machine's share of the folder (milvus only; rag index --shard)
     embed_model: str = "multilingual-e5-small"  # bench/RESULTS.md: Indonesian R@5 0.92 -> 0.98 over MiniLM
     embed_batch_size: int = 32
     embed_languages: str = "auto"  # "auto": the model's own list (rag/embed/*.py); or e.g. "en,id"
