@@ -25,7 +25,8 @@ from rag.indexing.builder import BuildReport
 from rag.indexing.manifest import index_signature, signature_changes, signature_id
 from rag.indexing.milvus_store import (ARTICLE, COMMIT, META, PENDING, SHARD_DONE, STATS, TOMBSTONE, State,
                                        alias_of, article_key, article_rows, bm25_vector, catalogue_of, connect,
-                                       create_generation, insert, literal, live_collection, read_state, record,
+                                       create_generation, ensure_loaded, insert, literal, live_collection,
+                                       read_state, record,
                                        scan, stats_rows, terms)
 from rag.indexing.plan import Entry, plan
 from rag.settings import Settings, SettingsError
@@ -69,6 +70,7 @@ def build_milvus(entries: list[Entry], settings: Settings, embedder: Embedder, r
         stamp = f"g{signature_id(signature)}" if shard else datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
         target = f"{alias}_{stamp}"
         create_generation(client, target, embedder.dimension)
+        ensure_loaded(client, target)
     recover(client, target, shard)
     state = read_state(client, target)
     wrote = _apply(client, target, state, entries, settings, embedder, report, shard, signature)

@@ -94,6 +94,7 @@ def close_clients() -> None:
         opened = list(_clients.items())
         _clients.clear()
     for uri, client in opened:
+        _loaded.difference_update({k for k in _loaded if k[0] == id(client)})
         client.close()
         if is_lite(uri):
             from milvus_lite.server_manager import server_manager_instance
@@ -132,9 +133,24 @@ def literal(values: Iterable[int]) -> str:
 
 
 def live_collection(client, alias: str) -> str | None:
+    """The chunks collection the alias names (loaded, with its catalogue), or None before the first build."""
     if alias not in client.list_aliases().get("aliases", []):
         return None
-    return client.describe_alias(alias)["collection_name"]
+    name = client.describe_alias(alias)["collection_name"]
+    ensure_loaded(client, name)
+    return name
+
+
+_loaded: set[tuple[int, str]] = set()
+
+
+def ensure_loaded(client, name: str) -> None:
+    """Load a generation's collections into memory (a restarted Milvus, or Milvus Lite reopened, has them
+    released, and a released collection cannot be searched)."""
+    for collection in (name, catalogue_of(name)):
+        if (id(client), collection) not in _loaded:
+            client.load_collection(collection)
+            _loaded.add((id(client), collection))
 
 
 def create_generation(client, name: str, dimension: int) -> None:
