@@ -148,3 +148,18 @@ def test_cli_and_web_app_on_milvus_lite(tmp_path, corpus):
     with running_app(corpus, index_dir, tmp_path / "app.log", env={"RAG_STORE_BACKEND": "milvus"}) as url:
         html = Client(url, verbose=False).predict("Siapa juara tunggal putra Piala Nusantara?", api_name="/search")
     assert "Raka Pradipta" in html and "bulu-tangkis-piala-nusantara" in html
+
+
+def test_a_milvus_lite_file_open_in_another_process_is_a_clear_error(tmp_path):
+    settings = make_settings(tmp_path, store_backend="milvus")
+    settings.index_path.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pymilvus import MilvusClient; "
+                               f"MilvusClient({milvus_uri(settings)!r}); print('open', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True, env=guarded_env())
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(OSError, match="open in another process"):
+            connect(settings)
+    finally:
+        holder.kill()
+        holder.wait()

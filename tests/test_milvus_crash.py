@@ -127,6 +127,32 @@ def test_kill_plan_spans_the_build(scenario):
     assert scenario.new != scenario.base
 
 
+def test_rows_stored_twice_by_a_killed_flush_are_read_once_and_repaired(scenario, embedder, tmp_path):
+    """Milvus Lite 3.2 can hold a row twice after a kill during a flush (seen at a kill point): readers count
+    it once, and the next build stores it once again."""
+    from rag.indexing.milvus_builder import repair_duplicates
+
+    settings = settings_for(tmp_path)
+    shutil.copytree(scenario.base_dir, settings.index_dir)
+    client = connect(settings)
+    try:
+        live = live_collection(client, alias_of(settings))
+        rows = client.query(live, filter="", output_fields=["*"], limit=3)
+        client.insert(live, rows)  # the same ids again, as the killed flush left them
+        client.insert(catalogue_of(live), client.query(catalogue_of(live), filter="kind == 5", output_fields=["*"]))
+        assert snapshot(settings) == scenario.base
+        client = connect(settings)
+        live = live_collection(client, alias_of(settings))
+        repair_duplicates(client, live)
+        count = client.query(live, filter="", output_fields=["count(*)"])[0]["count(*)"]
+        with open_catalogue(settings) as index:
+            assert count == index.manifest.chunks
+    finally:
+        close_connections()
+    assert snapshot(settings) == scenario.base
+    check_live(settings, embedder, scenario.base, scenario)
+
+
 @pytest.mark.parametrize("phase", list(QUOTAS))
 def test_killed_milvus_build_keeps_last_completed_index(scenario, embedder, tmp_path, phase):
     failures = []
@@ -140,7 +166,9 @@ def test_killed_milvus_build_keeps_last_completed_index(scenario, embedder, tmp_
                                 "--report", str(work / "killed.json"))
             assert run.returncode == -signal.SIGKILL, f"not killed ({run.returncode}): {run.stderr[-1500:]}"
             killed = Point(**json.loads((work / "killed.json").read_text(encoding="utf-8")))
-            assert killed.label == point.label, f"the build took another path: killed at {killed}"
+            # Milvus Lite flushes segments on its own thread: file points near a flush may come in another
+            # order, so the same phase is what must match (the expected index follows the point killed at).
+            assert killed.phase == point.phase, f"the build took another path: killed at {killed}"
             expected = scenario.new if killed.switched else scenario.base
             check_live(settings, embedder, expected, scenario)
             report = build_index(scenario.folder, settings, embedder)  # the next run completes the work

@@ -152,8 +152,9 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     insert(client, cat, stats_rows(build, documents, length, df) + [record(f"m:{build}", META, build, meta)])
     logger.info("stage: commit")
-    insert(client, cat, [record(f"c:{build}", COMMIT, build)])
-    cleanup(client, target, read_state(client, target), shard)
+    insert(client, cat, [record(f"c:{build}", COMMIT, build, {"shard": settings.shard})])
+    touched = [*gone, *(entry.article.id for entry in changes.metadata)]
+    finish(client, target, shard, [article_key(i) for i in touched])
     return True
 
 
@@ -184,15 +185,22 @@ def recover(client, collection: str, shard) -> None:
         client.delete(collection, filter=f"build == {pending['build']}")
         client.delete(catalogue_of(collection), filter=f"build == {pending['build']} and kind != {PENDING}")
         client.delete(catalogue_of(collection), ids=[pending["pk"]])
+    if mine or state.committed:
+        repair_duplicates(client, collection)
     if state.committed:
-        cleanup(client, collection, read_state(client, collection), shard)
+        finish(client, collection, shard)
 
 
-def cleanup(client, collection: str, state: State, shard) -> None:
-    """Delete rows no visible state shows any more (this shard's articles only), then the build records."""
+def cleanup(client, collection: str, state: State, shard, keys: list[int] | None = None) -> None:
+    """Delete rows no visible state shows any more (this shard's articles, or only those with ``keys``: the
+    ones a build just changed)."""
     cat = catalogue_of(collection)
     stale_rows, tombstones = [], []
-    for row in scan(client, cat, f"kind in {literal([ARTICLE, TOMBSTONE])}", ["pk", "kind", "build", "article_key"]):
+    only = f" and article_key in {literal(sorted(set(keys)))}" if keys is not None else ""
+    if keys is not None and not keys:
+        only = " and article_key < 0"  # nothing was superseded
+    for row in scan(client, cat, f"kind in {literal([ARTICLE, TOMBSTONE])}{only}",
+                    ["pk", "kind", "build", "article_key"]):
         if row["build"] in state.hidden or not in_shard(row["article_key"], shard):
             continue
         live = state.live.get(row["article_key"])
@@ -200,7 +208,8 @@ def cleanup(client, collection: str, state: State, shard) -> None:
             tombstones.append(row["pk"])
         elif live is None or live.build != row["build"]:
             stale_rows.append(row["pk"])
-    stale_chunks = [int(r["id"]) for r in scan(client, collection, "", ["id", "article_key", "build"])
+    stale_chunks = [int(r["id"]) for r in scan(client, collection, only.removeprefix(" and "),
+                                               ["id", "article_key", "build"])
                     if r["build"] not in state.hidden and in_shard(r["article_key"], shard)
                     and not state.visible(r["article_key"], r["build"])]
     for start in range(0, len(stale_chunks), 1000):
@@ -208,13 +217,53 @@ def cleanup(client, collection: str, state: State, shard) -> None:
     for pks in (stale_rows, tombstones):  # tombstones last: they hide the rows deleted before them
         for start in range(0, len(pks), 1000):
             client.delete(cat, ids=pks[start:start + 1000])
+
+
+def drop_records(client, collection: str, state: State, shard) -> None:
+    """Delete the records of this shard's finished builds (and older manifests): the build is complete."""
+    cat = catalogue_of(collection)
+    spec = "" if shard is None else f"{shard[0]}/{shard[1]}"
+
+    def mine(row: dict) -> bool:
+        return shard is None or json.loads(row["data"]).get("shard", "") == spec
+
     metas = sorted(r["build"] for r in state.records if r["kind"] == META and r["build"] not in state.hidden)
     done = [r["pk"] for r in state.records if r["kind"] == META and r["build"] in metas[:-1]]
-    pending = [r["pk"] for r in state.records if r["kind"] == PENDING and r["build"] in state.committed]
-    commits = [r["pk"] for r in state.records if r["kind"] == COMMIT]
+    pending = [r["pk"] for r in state.records if r["kind"] == PENDING and r["build"] in state.committed and mine(r)]
+    commits = [r["pk"] for r in state.records if r["kind"] == COMMIT and mine(r)]
     for pks in (done, pending, commits):  # pending before commit: a lone pending record hides its build
         if pks:
             client.delete(cat, ids=pks)
+
+
+def finish(client, collection: str, shard, keys: list[int] | None = None) -> None:
+    """After a commit: superseded rows deleted, the rows sealed (flushed), then the records dropped. A kill
+    before the records are gone makes the next build repeat this, with the duplicate repair of ``recover``."""
+    state = read_state(client, collection)
+    cleanup(client, collection, state, shard, keys)
+    for name in (collection, catalogue_of(collection)):  # searches then use built segment indexes
+        client.flush(name)
+    drop_records(client, collection, state, shard)
+
+
+def repair_duplicates(client, collection: str) -> None:
+    """Rows stored twice under one primary key (Milvus Lite 3.2 after a kill during a flush) stored once."""
+    for name, key in ((collection, "id"), (catalogue_of(collection), "pk")):
+        counts = Counter(row[key] for row in scan(client, name, "", [key], unique=False))
+        twice = [k for k, n in counts.items() if n > 1]
+        if not twice:
+            continue
+        logger.warning("%d rows of %s were stored twice (a killed flush); storing them once", len(twice), name)
+        for start in range(0, len(twice), 500):
+            batch = twice[start:start + 500]
+            where = f"{key} in {literal(batch) if key == 'id' else json.dumps(batch)}"
+            rows = {row[key]: row for row in client.query(name, filter=where, output_fields=["*"])}
+            client.delete(name, ids=batch)
+            if key == "id":
+                for row in rows.values():
+                    row.pop("id")
+            insert(client, name, list(rows.values()))
+        client.flush(name)
 
 
 def _switch(client, alias: str, live: str | None, target: str, shard) -> None:

@@ -113,8 +113,9 @@ class MilvusVectors:
         hits = self.client.search(self.state.collection, data=[[float(x) for x in query]], anns_field="dense",
                                   limit=k + SEARCH_SLACK, filter=self.state.hidden_filter,
                                   output_fields=["article_key", "build"], search_params={"metric_type": "IP"})[0]
-        return [(int(h["id"]), float(h["distance"])) for h in hits
-                if self.state.visible(h["entity"]["article_key"], h["entity"]["build"])][:k]
+        found = {int(h["id"]): float(h["distance"]) for h in reversed(hits)  # a duplicated row counts once
+                 if self.state.visible(h["entity"]["article_key"], h["entity"]["build"])}
+        return sorted(found.items(), key=lambda item: -item[1])[:k]
 
 
 class MilvusLexical:
@@ -139,13 +140,13 @@ class MilvusLexical:
                                   limit=k + SEARCH_SLACK, filter=self.state.hidden_filter,
                                   output_fields=["article_key", "build", "sparse"],
                                   search_params={"metric_type": "IP"})[0]
-        found = []
+        found: dict[int, float] = {}
         for hit in hits:
             entity = hit["entity"]
             self._terms[int(hit["id"])] = frozenset(int(key) for key in entity["sparse"])
             if hit["distance"] > 0 and self.state.visible(entity["article_key"], entity["build"]):
-                found.append((int(hit["id"]), float(hit["distance"])))
-        return found[:k]
+                found.setdefault(int(hit["id"]), float(hit["distance"]))  # a duplicated row counts once
+        return list(found.items())[:k]
 
     def coverage(self, query: Query, chunk_ids: Iterable[int]) -> dict[int, float]:
         """As ``LexicalIndex.coverage``: the idf-weighted share of the query's distinct stems in each chunk."""

@@ -78,14 +78,34 @@ def connect(settings: Settings):
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise ImportError("store_backend=milvus needs: pip install 'rag-news[milvus]' "
                                   "(pymilvus, milvus-lite)") from exc
-            for noisy in ("pymilvus", "grpc._server"):  # expected misses and unimplemented calls logged as errors
+            for noisy in ("pymilvus", "grpc._server", "milvus_lite"):  # expected misses and unimplemented calls logged as errors
                 logging.getLogger(noisy).setLevel(logging.CRITICAL)
             if is_lite(uri):
                 if not uri.endswith(".db"):
                     raise ValueError(f"milvus_uri {uri!r}: a Milvus Lite file must end in .db")
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            client = _clients[uri] = MilvusClient(uri)
+            try:
+                client = _clients[uri] = MilvusClient(uri)
+            except Exception as exc:
+                if is_lite(uri) and _locked(Path(uri)):
+                    raise OSError(f"Milvus Lite {uri} is open in another process: Milvus Lite serves one process "
+                                  "at a time (index through the running app, stop it first, or run a Milvus "
+                                  "server and set milvus_uri=http://HOST:19530)") from exc
+                raise
     return client
+
+
+def _locked(folder: Path) -> bool:
+    """Whether another process holds Milvus Lite's lock on ``folder``."""
+    import fcntl
+
+    try:
+        with open(folder / "LOCK", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        return True
+    return False
 
 
 def close_clients() -> None:
@@ -134,9 +154,14 @@ def literal(values: Iterable[int]) -> str:
 
 def live_collection(client, alias: str) -> str | None:
     """The chunks collection the alias names (loaded, with its catalogue), or None before the first build."""
-    if alias not in client.list_aliases().get("aliases", []):
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        name = client.describe_alias(alias)["collection_name"]
+    except MilvusException:
+        if alias in client.list_aliases().get("aliases", []):
+            raise
         return None
-    name = client.describe_alias(alias)["collection_name"]
     ensure_loaded(client, name)
     return name
 
@@ -194,12 +219,20 @@ def record(pk: str, kind: int, build: int, data: Any = None, key: int = 0, chunk
             "part": part, "data": text, "vec": [1.0, 0.0]}
 
 
-def scan(client, collection: str, filter: str, fields: list[str]) -> Iterator[dict]:
-    """Every row matching ``filter`` (in batches: a plain query stops at Milvus's result limit)."""
+def scan(client, collection: str, filter: str, fields: list[str], unique: bool = True) -> Iterator[dict]:
+    """Every row matching ``filter`` (in batches: a plain query stops at Milvus's result limit), each primary
+    key once (Milvus Lite 3.2 can hold a row twice after a kill during a flush; ``recover`` repairs that)."""
     iterator = client.query_iterator(collection, batch_size=SCAN_BATCH, filter=filter, output_fields=fields)
+    seen: set = set()
     try:
         while batch := iterator.next():
-            yield from batch
+            for row in batch:
+                key = row.get("id", row.get("pk"))
+                if unique and key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield row
     finally:
         iterator.close()
 
@@ -259,7 +292,7 @@ def read_state(client, collection: str, records: list[dict] | None = None) -> St
     state = State(collection, records_token(collection, records), hidden, frozenset(committed), records, meta)
     best: dict[int, tuple[int, int, int]] = {}
     for row in scan(client, catalogue_of(collection), f"kind in {literal([ARTICLE, TOMBSTONE])} and part == 0",
-                    ["kind", "build", "article_key", "chunks_build"]):
+                    ["pk", "kind", "build", "article_key", "chunks_build"]):
         if row["build"] in hidden:
             continue
         seen = best.get(row["article_key"])
@@ -267,7 +300,7 @@ def read_state(client, collection: str, records: list[dict] | None = None) -> St
             best[row["article_key"]] = (row["build"], row["kind"], row["chunks_build"])
     state.live = {key: LiveArticle(build, chunks) for key, (build, kind, chunks) in best.items()
                   if kind == ARTICLE}
-    for row in scan(client, catalogue_of(collection), f"kind == {STATS}", ["build", "data"]):
+    for row in scan(client, catalogue_of(collection), f"kind == {STATS}", ["pk", "build", "data"]):
         if row["build"] in hidden:
             continue
         delta = json.loads(row["data"])
