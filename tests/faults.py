@@ -292,8 +292,8 @@ def install_milvus(faults: Faults, setattr: Callable[[Any, str, Any], None] = bu
     def wrap(name: str, real: Callable) -> Callable:
         def hooked(client, collection, *args, **kwargs):
             rows = kwargs.get("data", args[0] if args else None)
-            kind = "catalogue" if str(collection).endswith("_cat") else "chunks"
-            record = rows[0]["pk"].split(":")[0] if name == "insert" and kind == "catalogue" and rows else ""
+            kind = {"_cat": "catalogue", "_rec": "records"}.get(str(collection)[-4:], "chunks")
+            record = rows[0]["pk"].split(":")[0] if name == "insert" and kind != "chunks" and rows else ""
             what = f"milvus {name} {kind}" + (f":{record}" if record else "")
             faults.hit(what)
             result = real(client, collection, *args, **kwargs)

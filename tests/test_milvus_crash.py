@@ -22,7 +22,8 @@ import pytest
 from conftest import ROOT, guarded_env, make_settings
 from faults import Point, load_points
 from rag.indexing.backend import build_index, close_connections, open_catalogue
-from rag.indexing.milvus_store import COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection
+from rag.indexing.milvus_store import (COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection,
+                                       records_of)
 from rag.retrieve.retriever import Retriever
 from test_crash_safety import NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, spread
 from test_indexer import ARTICLES, write
@@ -83,12 +84,12 @@ def check_clean(settings) -> None:
     client = connect(settings)
     try:
         live = live_collection(client, alias_of(settings))
-        records = client.query(catalogue_of(live), filter=f"kind in [{PENDING}, {COMMIT}]", output_fields=["pk"])
+        records = client.query(records_of(live), filter=f"kind in [{PENDING}, {COMMIT}]", output_fields=["pk"])
         assert not records, records
         rows = client.query(live, filter="", output_fields=["count(*)"])[0]["count(*)"]
         with open_catalogue(settings) as index:
             assert rows == index.manifest.chunks, "rows left behind"
-        assert len([c for c in client.list_collections() if c.startswith(alias_of(settings))]) <= 4
+        assert len([c for c in client.list_collections() if c.startswith(alias_of(settings))]) <= 6
     finally:
         close_connections()
 
@@ -121,7 +122,7 @@ def test_kill_plan_spans_the_build(scenario):
     counts = Counter(p.phase for p in scenario.plan)
     assert all(counts[phase] >= 2 for phase in QUOTAS), counts
     labels = {p.what for p in scenario.points}
-    assert {"milvus insert catalogue:p", "milvus insert chunks", "milvus insert catalogue:c",
+    assert {"milvus insert records:p", "milvus insert chunks", "milvus insert records:c",
             "milvus delete chunks"} <= labels, labels
     assert any(p.what.startswith("write ") for p in scenario.points), "no Milvus Lite file write was a point"
     assert scenario.new != scenario.base

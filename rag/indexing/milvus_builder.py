@@ -25,6 +25,7 @@ from rag.indexing.builder import BuildReport
 from rag.indexing.manifest import index_signature, signature_changes, signature_id
 from rag.indexing.milvus_store import (ARTICLE, COMMIT, META, PENDING, SHARD_DONE, STATS, TOMBSTONE, State,
                                        alias_of, article_key, article_rows, bm25_vector, catalogue_of, connect,
+                                       records_of,
                                        create_generation, ensure_loaded, insert, literal, live_collection,
                                        read_state, record,
                                        scan, stats_rows, terms)
@@ -99,7 +100,7 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
         return False
     build = time.time_ns() // 1000
     cat = catalogue_of(target)
-    insert(client, cat, [record(f"p:{build}", PENDING, build, {"shard": settings.shard})])
+    insert(client, records_of(target), [record(f"p:{build}", PENDING, build, {"shard": settings.shard})])
     df, documents, length = Counter(), 0, 0
     gone = [*changes.changed, *changes.removed, *(old for old, _ in changes.renamed)]
     for row in _chunk_rows(client, target, state, gone, ["article_key", "build", "sparse", "length"]):
@@ -150,9 +151,10 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
         report.chunks_embedded = len(to_embed)
     meta = {"signature": signature, "dimension": embedder.dimension,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    insert(client, cat, stats_rows(build, documents, length, df) + [record(f"m:{build}", META, build, meta)])
+    insert(client, cat, stats_rows(build, documents, length, df))
+    insert(client, records_of(target), [record(f"m:{build}", META, build, meta)])
     logger.info("stage: commit")
-    insert(client, cat, [record(f"c:{build}", COMMIT, build, {"shard": settings.shard})])
+    insert(client, records_of(target), [record(f"c:{build}", COMMIT, build, {"shard": settings.shard})])
     touched = [*gone, *(entry.article.id for entry in changes.metadata)]
     finish(client, target, shard, [article_key(i) for i in touched])
     return True
@@ -183,8 +185,9 @@ def recover(client, collection: str, shard) -> None:
     for pending in mine:
         logger.warning("removing the rows of build %s, which did not finish", pending["build"])
         client.delete(collection, filter=f"build == {pending['build']}")
-        client.delete(catalogue_of(collection), filter=f"build == {pending['build']} and kind != {PENDING}")
-        client.delete(catalogue_of(collection), ids=[pending["pk"]])
+        client.delete(catalogue_of(collection), filter=f"build == {pending['build']}")
+        client.delete(records_of(collection), filter=f"build == {pending['build']} and kind != {PENDING}")
+        client.delete(records_of(collection), ids=[pending["pk"]])
     if mine or state.committed:
         repair_duplicates(client, collection)
     if state.committed:
@@ -221,7 +224,7 @@ def cleanup(client, collection: str, state: State, shard, keys: list[int] | None
 
 def drop_records(client, collection: str, state: State, shard) -> None:
     """Delete the records of this shard's finished builds (and older manifests): the build is complete."""
-    cat = catalogue_of(collection)
+    cat = records_of(collection)
     spec = "" if shard is None else f"{shard[0]}/{shard[1]}"
 
     def mine(row: dict) -> bool:
@@ -241,14 +244,14 @@ def finish(client, collection: str, shard, keys: list[int] | None = None) -> Non
     before the records are gone makes the next build repeat this, with the duplicate repair of ``recover``."""
     state = read_state(client, collection)
     cleanup(client, collection, state, shard, keys)
-    for name in (collection, catalogue_of(collection)):  # searches then use built segment indexes
+    for name in (collection, catalogue_of(collection), records_of(collection)):  # searches then use built segment indexes
         client.flush(name)
     drop_records(client, collection, state, shard)
 
 
 def repair_duplicates(client, collection: str) -> None:
     """Rows stored twice under one primary key (Milvus Lite 3.2 after a kill during a flush) stored once."""
-    for name, key in ((collection, "id"), (catalogue_of(collection), "pk")):
+    for name, key in ((collection, "id"), (catalogue_of(collection), "pk"), (records_of(collection), "pk")):
         counts = Counter(row[key] for row in scan(client, name, "", [key], unique=False))
         twice = [k for k, n in counts.items() if n > 1]
         if not twice:
@@ -270,8 +273,8 @@ def _switch(client, alias: str, live: str | None, target: str, shard) -> None:
     """Point the alias at ``target`` (sharded: once every shard of it has finished), drop old generations."""
     if shard is not None:
         k, n = shard
-        client.insert(catalogue_of(target), [record(f"d:{n}:{k}", SHARD_DONE, 0, {"shard": f"{k}/{n}"})])
-        done = client.query(catalogue_of(target), filter=f"kind == {SHARD_DONE}", output_fields=["data"],
+        client.insert(records_of(target), [record(f"d:{n}:{k}", SHARD_DONE, 0, {"shard": f"{k}/{n}"})])
+        done = client.query(records_of(target), filter=f"kind == {SHARD_DONE}", output_fields=["data"],
                             limit=16384)
         finished = {json.loads(r["data"])["shard"] for r in done}
         if not all(f"{i}/{n}" in finished for i in range(n)):
@@ -282,7 +285,7 @@ def _switch(client, alias: str, live: str | None, target: str, shard) -> None:
     else:
         client.alter_alias(target, alias)
     logger.info("index %s now serves generation %s", alias, target)
-    generation = re.compile(re.escape(alias) + r"_(g[0-9a-f]{12}|[0-9]{20})(_cat)?")
+    generation = re.compile(re.escape(alias) + r"_(g[0-9a-f]{12}|[0-9]{20})(_cat|_rec)?")
     for name in client.list_collections():
-        if generation.fullmatch(name) and name.removesuffix("_cat") not in (target, live):
+        if generation.fullmatch(name) and name.removesuffix("_cat").removesuffix("_rec") not in (target, live):
             client.drop_collection(name)

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 from rag.indexing.manifest import Manifest
 from rag.indexing.milvus_store import (ARTICLE, PENDING, COMMIT, META, SHARD_DONE, State, alias_of, article_key,
-                                       catalogue_of, connect, idf, literal, live_collection, milvus_uri,
+                                       catalogue_of, connect, records_of, idf, literal, live_collection, milvus_uri,
                                        read_state, records_token, scan, stem_key)
 from rag.indexing.reader import IndexNotBuilt
 from rag.indexing.store import StoredArticle, StoredChunk
@@ -194,7 +194,7 @@ def _live_records(client, settings: Settings) -> tuple[str, list[dict]]:
     if collection is None:
         raise IndexNotBuilt(f"no index {alias_of(settings)} in Milvus at {milvus_uri(settings)}: "
                             "build one with `rag index FOLDER`")
-    records = client.query(catalogue_of(collection), filter=f"kind in {literal([PENDING, COMMIT, META, SHARD_DONE])}",
+    records = client.query(records_of(collection), filter=f"kind in {literal([PENDING, COMMIT, META, SHARD_DONE])}",
                            output_fields=["pk", "kind", "build", "data"], limit=16384)
     return collection, records
 

@@ -2,7 +2,8 @@
 
 One *generation* is a pair of collections made for one settings signature: ``<alias>_<stamp>`` holds the
 chunks (text, offsets, title, date, article id, the dense vector and a sparse BM25 vector of the product's own
-stems) and ``<alias>_<stamp>_cat`` the catalogue (articles, build records, BM25 statistics, the manifest).
+stems), ``<alias>_<stamp>_cat`` the catalogue (articles, BM25 statistics) and ``<alias>_<stamp>_rec`` the build
+records and manifests (small: every search reads them to see whether a build has started or committed).
 The alias ``rag_<index_name>`` names the live generation; a full rebuild writes a new one and switches the
 alias (the Milvus form of the local ``CURRENT`` rename).
 
@@ -65,6 +66,10 @@ def alias_of(settings: Settings) -> str:
 
 def catalogue_of(collection: str) -> str:
     return collection + "_cat"
+
+
+def records_of(collection: str) -> str:
+    return collection + "_rec"
 
 
 def connect(settings: Settings):
@@ -172,7 +177,7 @@ _loaded: set[tuple[int, str]] = set()
 def ensure_loaded(client, name: str) -> None:
     """Load a generation's collections into memory (a restarted Milvus, or Milvus Lite reopened, has them
     released, and a released collection cannot be searched)."""
-    for collection in (name, catalogue_of(name)):
+    for collection in (name, catalogue_of(name), records_of(name)):
         if (id(client), collection) not in _loaded:
             client.load_collection(collection)
             _loaded.add((id(client), collection))
@@ -198,7 +203,9 @@ def create_generation(client, name: str, dimension: int) -> None:
         index.add_index("dense", index_type="FLAT", metric_type="IP")
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
-    if not client.has_collection(catalogue_of(name)):
+    for side in (catalogue_of(name), records_of(name)):
+        if client.has_collection(side):
+            continue
         schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=512)
         for name_ in ("kind", "build", "article_key", "chunks_build", "part"):
@@ -207,7 +214,7 @@ def create_generation(client, name: str, dimension: int) -> None:
         schema.add_field("vec", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field in every collection
         index = client.prepare_index_params()
         index.add_index("vec", index_type="FLAT", metric_type="IP")
-        client.create_collection(catalogue_of(name), schema=schema, index_params=index,
+        client.create_collection(side, schema=schema, index_params=index,
                                  consistency_level="Strong")
 
 
@@ -273,7 +280,7 @@ class State:
 
 
 def read_records(client, collection: str) -> list[dict]:
-    return list(scan(client, catalogue_of(collection), f"kind in {literal(RECORD_KINDS)}",
+    return list(scan(client, records_of(collection), f"kind in {literal(RECORD_KINDS)}",
                      ["pk", "kind", "build", "data"]))
 
 
