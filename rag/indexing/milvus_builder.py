@@ -88,7 +88,7 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
     from rag.indexing.milvus_reader import MilvusArticles
 
     catalogue = MilvusArticles(client, state)
-    stored = {a.id: a for a in catalogue.articles() if in_shard(article_key(a.id), shard)}
+    stored = {a.id: a for a in catalogue.articles(text=False) if in_shard(article_key(a.id), shard)}  # plan: hashes
     changes = plan(entries, stored, report.problems)
     report.added, report.changed = changes.added, list(changes.changed)
     report.renamed = [f"{old} -> {entry.article.id}" for old, entry in changes.renamed]

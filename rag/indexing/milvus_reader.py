@@ -52,13 +52,14 @@ class MilvusArticles:
         return StoredArticle(meta["id"], meta["content_hash"], meta["title"], text, meta.get("published"),
                              meta.get("url"), meta["language"], list(meta["sources"]))
 
-    def articles(self, keys: Iterable[int] | None = None) -> list[StoredArticle]:
+    def articles(self, keys: Iterable[int] | None = None, text: bool = True) -> list[StoredArticle]:
+        """The live articles (those with ``keys``), by id; ``text=False``: metadata only, texts empty."""
         wanted = set(self.metadata) if keys is None else set(keys) & set(self.metadata)
         parts: dict[int, dict[int, str]] = defaultdict(dict)
         where = f"kind == {ARTICLE} and part > 0"
         if keys is not None:
             where += f" and article_key in {literal(sorted(wanted))}"
-        if wanted:
+        if wanted and text:
             for row in scan(self.client, self.catalogue, where, ["build", "article_key", "part", "data"]):
                 key = row["article_key"]
                 if key in wanted and self.state.live[key].build == row["build"]:
