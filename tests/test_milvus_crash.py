@@ -46,11 +46,12 @@ def settings_for(index_root: Path):
     return make_settings(index_root, chunk_chars=CHUNK_CHARS, store_backend="milvus")
 
 
-def run_rag_index(settings, folder: Path, *fault_args: str) -> subprocess.CompletedProcess:
+def run_rag_index(settings, folder: Path, *fault_args: str, chunk_chars: int = CHUNK_CHARS
+                  ) -> subprocess.CompletedProcess:
     env = guarded_env({"PYTHONPATH": str(ROOT)})
     command = [sys.executable, str(ROOT / "tests" / "faults.py"), "--milvus", "--root", str(settings.index_dir),
                *fault_args, "--", "index", str(folder), "--index-dir", str(settings.index_dir),
-               "--chunk-chars", str(CHUNK_CHARS), "--store-backend", "milvus", "--embed-batch-size", "2"]
+               "--chunk-chars", str(chunk_chars), "--store-backend", "milvus", "--embed-batch-size", "2"]
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
 
 
@@ -182,3 +183,25 @@ def test_killed_milvus_build_keeps_last_completed_index(scenario, embedder, tmp_
         finally:
             close_connections()
     assert not failures, f"{len(failures)}/{len(points)} kill points failed:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("label, switched", [("milvus create_collection", False), ("milvus insert records:c", False),
+                                             ("milvus alter_alias", False), ("switched by milvus alter_alias", True)])
+def test_killed_full_rebuild_switches_the_alias_or_leaves_the_old_generation(scenario, embedder, tmp_path,
+                                                                              label, switched):
+    """A settings change rebuilds into a new generation: killed before the alias switch, the old generation
+    answers (old chunking); after it, the new one; the next build finishes and drops what is left over."""
+    settings = settings_for(tmp_path)
+    shutil.copytree(scenario.base_dir, settings.index_dir)
+    run = run_rag_index(settings, scenario.folder, "--kill-label", label, chunk_chars=CHUNK_CHARS + 80)
+    assert run.returncode == -signal.SIGKILL, run.stderr[-1500:]
+    changed = settings.with_values({"chunk_chars": CHUNK_CHARS + 80})
+    with open_catalogue(settings) as index:
+        assert index.manifest.signature["chunk_chars"] == (CHUNK_CHARS + 80 if switched else CHUNK_CHARS)
+    close_connections()
+    check_live(changed if switched else settings, embedder, scenario.new if switched else scenario.base, scenario)
+    report = build_index(scenario.folder, changed, embedder)
+    close_connections()
+    assert bool(report.full_rebuild_reason) != switched
+    check_live(changed, embedder, scenario.new, scenario)
+    check_clean(changed)
