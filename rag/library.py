@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
-from rag.indexing.reader import Catalogue
+from rag.indexing.backend import open_catalogue
 from rag.ingest.readers import READERS, SUPPORTED
 from rag.settings import Settings, SettingsError
 
@@ -39,7 +39,7 @@ EXAMPLE_QUESTIONS = {"id": "Apa isi berita “{title}”?", "en": "What does “
 
 def indexed_articles(settings: Settings) -> list[dict]:
     """One row per indexed article: id, title, date, language, sources, chunk count."""
-    with Catalogue.open(settings.index_path) as catalogue:
+    with open_catalogue(settings) as catalogue:
         counts = dict(catalogue.store.chunk_counts())
         return [{"id": a.id, "title": a.title, "date": a.published or "", "language": a.language,
                  "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0),
@@ -58,7 +58,7 @@ def index_status(settings: Settings) -> dict:
     """Counts, models, signature and build time of the live index version."""
     from rag.indexing.manifest import signature_id
 
-    with Catalogue.open(settings.index_path) as catalogue:
+    with open_catalogue(settings) as catalogue:
         articles, chunks = catalogue.store.counts()
         manifest = catalogue.manifest
         return {"version": str(catalogue.folder), "articles": articles, "chunks": chunks,
@@ -109,7 +109,7 @@ def remove_article(article_id: str, settings: Settings) -> list[str]:
 
     Returns the sources removed; the next index build drops the article from the index.
     """
-    with Catalogue.open(settings.index_path) as catalogue:
+    with open_catalogue(settings) as catalogue:
         article = catalogue.store.article(article_id)
     if article is None:
         raise KeyError(f"no indexed article with id {article_id!r}")
@@ -218,7 +218,7 @@ class Library:
     def rebuild(self, folder: Path | None = None) -> BuildReport:
         """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the
         live version until the new one is switched to."""
-        from rag.indexing.builder import build_index
+        from rag.indexing.backend import build_index
 
         report = build_index(folder or self.settings.articles_dir, self.settings, self.embedder)
         self._remember(Change([], report))
@@ -329,7 +329,7 @@ class Library:
 
     def stored(self, article_ids: list[str]) -> dict[str, StoredArticle]:
         """The indexed articles with these ids (text, sources, URL), from the catalogue."""
-        with Catalogue.open(self.settings.index_path) as catalogue:
+        with open_catalogue(self.settings) as catalogue:
             found = {i: catalogue.store.article(i) for i in dict.fromkeys(article_ids)}
         return {i: article for i, article in found.items() if article is not None}
 

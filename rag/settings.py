@@ -32,6 +32,7 @@ CHOICES = {
     "query_rewriter": ("heuristic", "llm"),
     "fusion": ("adaptive", "weighted"),
     "llm_backend": ("llama-cpp", "openai"),
+    "store_backend": ("local", "milvus"),
 }
 # Inclusive bounds; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -50,6 +51,9 @@ class Settings:
     articles_dir: Path = Path("articles")
     index_dir: Path = Path("index")
     index_name: str = "default"
+    store_backend: str = "local"  # "local" (SQLite + FAISS + BM25 files) or "milvus" (docs/scaling.md)
+    milvus_uri: str = ""  # "" = Milvus Lite in <index_dir>/<index_name>/milvus.db; a *.db path; http://host:19530
+    shard: str = ""  # "K/N": index only this machine's share of the folder (milvus only; rag index --shard)
     embed_model: str = "multilingual-e5-small"  # bench/RESULTS.md: Indonesian R@5 0.92 -> 0.98 over MiniLM
     embed_batch_size: int = 32
     embed_languages: str = "auto"  # "auto": the model's own list (rag/embed/*.py); or e.g. "en,id"
@@ -130,8 +134,10 @@ class Settings:
         """The hosts beyond this machine the configured backends talk to (the network guard allows these)."""
         from urllib.parse import urlsplit
 
-        servers = self.llm_servers if self.llm_backend == "openai" else []
-        return frozenset(host for url in servers if (host := urlsplit(url).hostname) and host not in LOOPBACK_HOSTS)
+        urls = self.llm_servers if self.llm_backend == "openai" else []
+        if self.store_backend == "milvus" and "://" in self.milvus_uri:  # not a Milvus Lite file
+            urls.append(self.milvus_uri)
+        return frozenset(host for url in urls if (host := urlsplit(url).hostname) and host not in LOOPBACK_HOSTS)
 
     @property
     def index_path(self) -> Path:

@@ -42,6 +42,16 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(params=["local", "milvus"])
+def backend(request) -> Iterator[str]:
+    """Each index backend in turn (``store_backend``); Milvus is Milvus Lite, embedded in this process and
+    stopped after the test."""
+    from rag.indexing.backend import close_connections
+
+    yield request.param
+    close_connections()
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return create_embedder(Settings().embed_model)

@@ -272,17 +272,80 @@ def _patch_phases(faults: Faults, setattr) -> None:
     setattr(rag.indexing.builder, "remove_stale", phase("cleanup", rag.indexing.builder.remove_stale))
 
 
+# --- the Milvus backend -------------------------------------------------------------------------------------
+# Points: every write call of the pymilvus client (insert, delete, create/drop collection, alias), every file
+# write, flush, fsync and rename of Milvus Lite under the index folder (its WAL, segments, manifests), and
+# every embedding batch. Phases: prepare (before the build's pending record), write (its rows), embed,
+# cleanup (after its commit record or the alias switch). ``switched``: the new build is visible.
+MILVUS_WRITES = ("insert", "delete", "create_collection", "drop_collection", "create_alias", "alter_alias")
+
+
+def install_milvus(faults: Faults, setattr: Callable[[Any, str, Any], None] = builtins.setattr) -> None:
+    """Patch the file and os hooks, the pymilvus client's writes and the embedder to report to ``faults``."""
+    from pymilvus import MilvusClient
+
+    from rag.embed.base import Embedder
+
+    _patch_files(faults, setattr)
+    _patch_os(faults, setattr)
+
+    def wrap(name: str, real: Callable) -> Callable:
+        def hooked(client, collection, *args, **kwargs):
+            rows = kwargs.get("data", args[0] if args else None)
+            kind = {"_cat": "catalogue", "_rec": "records"}.get(str(collection)[-4:], "chunks")
+            record = rows[0]["pk"].split(":")[0] if name == "insert" and kind != "chunks" and rows else ""
+            what = f"milvus {name} {kind}" + (f":{record}" if record else "")
+            faults.hit(what)
+            result = real(client, collection, *args, **kwargs)
+            if record == "p":
+                faults.phase = "write"
+            if record == "c" and not faults.switched or name in ("create_alias", "alter_alias"):
+                faults.switched = True
+                faults.phase = "cleanup"
+                faults.hit(f"switched by {what}")
+            return result
+        return hooked
+
+    for name in MILVUS_WRITES:
+        setattr(MilvusClient, name, wrap(name, getattr(MilvusClient, name)))
+    real_encode = Embedder.encode
+
+    def encode(embedder, texts, **kwargs):
+        real_batch = embedder._embed
+
+        def batch(*args, **kwargs):
+            faults.hit("batch")
+            return real_batch(*args, **kwargs)
+
+        embedder._embed = batch  # every backend embeds batch by batch through _embed
+        try:
+            with faults.in_phase("embed"):
+                return real_encode(embedder, texts, **kwargs)
+        finally:
+            del embedder._embed
+
+    setattr(Embedder, "encode", encode)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``rag`` command (the arguments after ``--``) with faults installed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="the index folder whose writes are points")
     parser.add_argument("--kill-label", help="SIGKILL at the first point whose label contains this")
+    parser.add_argument("--kill-at", type=int, help="SIGKILL at this point")
+    parser.add_argument("--report", type=Path, help="write the point killed at here (JSON)")
+    parser.add_argument("--points", type=Path, help="write every point here (JSON) when the command ends")
+    parser.add_argument("--milvus", action="store_true", help="the Milvus backend's points")
     parser.add_argument("rag_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     from rag.cli import main as rag_main
 
-    install(Faults(args.root, kill_label=args.kill_label))
-    return rag_main([a for a in args.rag_args if a != "--"])
+    faults = Faults(args.root, kill_at=args.kill_at, kill_label=args.kill_label, report=args.report)
+    (install_milvus if args.milvus else install)(faults)
+    code = rag_main([a for a in args.rag_args if a != "--"])
+    if args.points:
+        faults.save(args.points)
+    return code
 
 
 if __name__ == "__main__":

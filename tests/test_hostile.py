@@ -337,3 +337,47 @@ def test_over_limit_upload_and_odd_file_names_in_the_browser(page, tmp_path):
     assert "[klik](javascript) _miring_.md" in page.locator("#report").inner_text()
     assert page.locator("#report a, #report em, #report strong").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+# ---------------------------------------------------------------- hostile articles in either index backend
+
+HOSTILE_IDS = ['kutip"ganda', "back\\slash", "x' or 1==1 or 'y", "]) or true or ([", "émoji-🍚", "tab\tbaru",
+               "panjang-" + "a" * 300]
+
+
+def test_hostile_ids_markup_and_injection_index_search_and_remove(tmp_path, embedder, backend):
+    """Ids with quotes, backslashes, filter syntax and emoji, article HTML/JS and a prompt injection: indexed,
+    stored verbatim, searchable, flagged, and removed again, on both index backends."""
+    from rag.indexing.backend import build_index as build_any, open_catalogue
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    lines = [json.dumps({"id": i, "title": f"Judul {n} {PAYLOAD}", "published": "2026-05-01",
+                         "text": f"Pasar apung nomor {n} menjual {n + 1}00 perahu kue. {IMG} Harga Rp {n}.500."})
+             for n, i in enumerate(HOSTILE_IDS)]
+    (corpus / "hostile.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (corpus / "pasar.jsonl").write_text(json.dumps(XSS_ARTICLE) + "\n", encoding="utf-8")
+    (corpus / f"{INJECTION_ID}-2026-03-01.md").write_text(INJECTION, encoding="utf-8")
+    settings_ = make_settings(tmp_path, articles_dir=corpus, store_backend=backend)
+    report = build_index(corpus, settings_, embedder) if backend == "local" else build_any(corpus, settings_, embedder)
+    assert not report.problems and len(report.added) == len(HOSTILE_IDS) + 2
+    with open_catalogue(settings_) as catalogue:
+        articles = catalogue.store.articles()
+        assert len(articles) == len(HOSTILE_IDS) + 2
+        for article in articles:
+            again = catalogue.store.article(article.id)
+            assert again is not None and (again.text, again.title) == (article.text, article.title)
+        assert any(PAYLOAD in a.title for a in articles)
+    retriever = Retriever(settings_, embedder)
+    hits = retriever.search("Pasar apung menjual 200 perahu kue", 3)
+    assert hits and "200 perahu" in hits[0].text and IMG in hits[0].text
+    flagged = {c.article_id for c in retriever.index.store.all_chunks() if addresses_model(
+        Hit(c.id, c.article_id, c.title, c.published, c.text, c.start, c.end, 0.0, None, None))}
+    assert len(flagged) == 1 and next(iter(flagged)).startswith(INJECTION_ID)
+
+    (corpus / "hostile.jsonl").write_text("\n".join(lines[2:]) + "\n", encoding="utf-8")
+    report = build_any(corpus, settings_, embedder)
+    assert len(report.removed) == 2 and report.unchanged == len(HOSTILE_IDS)
+    with open_catalogue(settings_) as catalogue:
+        assert len(catalogue.store.articles()) == len(HOSTILE_IDS)
+    assert "200 perahu" not in " ".join(h.text for h in retriever.search("Pasar apung menjual 200 perahu kue", 3))

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import make_settings
 from rag.embed.factory import create_embedder
-from rag.indexing.builder import build_index
+from rag.indexing.backend import build_index, open_catalogue
 from rag.indexing.reader import Index
 from rag.retrieve.retriever import Retriever
 
@@ -27,11 +27,16 @@ def write(folder, files):
 
 
 def indexed(settings) -> dict[str, list[str]]:
-    index = Index.open(settings.index_path)
-    try:
-        return {a.id: a.sources for a in index.store.articles()}
-    finally:
-        index.close()
+    with open_catalogue(settings) as catalogue:
+        return {a.id: a.sources for a in catalogue.store.articles()}
+
+
+def milvus_rows(settings) -> int:
+    """Chunk rows physically in the live Milvus collection (visible or not)."""
+    from rag.indexing.milvus_store import alias_of, connect
+
+    rows = connect(settings).query(alias_of(settings), filter="", output_fields=["count(*)"])
+    return rows[0]["count(*)"]
 
 
 @pytest.fixture
@@ -41,8 +46,8 @@ def corpus(tmp_path):
     return folder
 
 
-def test_incremental_add_change_delete(tmp_path, corpus, embedder):
-    settings = make_settings(tmp_path)
+def test_incremental_add_change_delete(tmp_path, corpus, embedder, backend):
+    settings = make_settings(tmp_path, store_backend=backend)
     first = build_index(corpus, settings, embedder)
     assert len(first.added) == 3 and first.chunks_embedded >= 3
 
@@ -56,21 +61,23 @@ def test_incremental_add_change_delete(tmp_path, corpus, embedder):
     report = build_index(corpus, settings, embedder)
     assert len(report.added) == 1 and len(report.changed) == 1 and len(report.removed) == 1
     assert report.unchanged == 1
-    index = Index.open(settings.index_path)
-    try:
+    with open_catalogue(settings) as index:
         articles, chunks = index.store.counts()
         assert articles == 3
-        assert len(index.vectors) == chunks  # no vector left behind by the change or the delete
+        assert sum(n for _, n in index.store.chunk_counts()) == chunks == len(list(index.store.all_chunks()))
         assert sorted(index.manifest.articles) == sorted(a.id for a in index.store.articles())
-    finally:
-        index.close()
+    if backend == "local":
+        with Index.open(settings.index_path) as index:
+            assert len(index.vectors) == chunks  # no vector left behind by the change or the delete
+    else:
+        assert milvus_rows(settings) == chunks  # the old chunks are deleted, not just hidden
     hits = Retriever(settings, embedder).search("harga jeruk", 1)
     assert "Rp 20.000" in hits[0].text
 
 
-def test_duplicate_article_indexed_once_with_both_sources(tmp_path, corpus, embedder):
+def test_duplicate_article_indexed_once_with_both_sources(tmp_path, corpus, embedder, backend):
     (corpus / "copy-of-gempa.md").write_text(ARTICLES["gempa.md"], encoding="utf-8")
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, store_backend=backend)
     report = build_index(corpus, settings, embedder)
     assert len(report.added) == 3 and len(report.duplicates) == 1
     sources = [s for s in indexed(settings).values() if len(s) == 2]
@@ -80,8 +87,8 @@ def test_duplicate_article_indexed_once_with_both_sources(tmp_path, corpus, embe
     assert len({h.article_id for h in hits if "Cianjur" in h.title}) == 1
 
 
-def test_renamed_file_keeps_its_vectors(tmp_path, corpus, embedder):
-    settings = make_settings(tmp_path)
+def test_renamed_file_keeps_its_vectors(tmp_path, corpus, embedder, backend):
+    settings = make_settings(tmp_path, store_backend=backend)
     build_index(corpus, settings, embedder)
     (corpus / "gempa.md").rename(corpus / "gempa-cianjur.md")
     report = build_index(corpus, settings, embedder)
@@ -90,8 +97,8 @@ def test_renamed_file_keeps_its_vectors(tmp_path, corpus, embedder):
     assert any(s == ["gempa-cianjur.md"] for s in indexed(settings).values())
 
 
-def test_unreadable_file_keeps_indexed_copy(tmp_path, corpus, embedder):
-    settings = make_settings(tmp_path)
+def test_unreadable_file_keeps_indexed_copy(tmp_path, corpus, embedder, backend):
+    settings = make_settings(tmp_path, store_backend=backend)
     build_index(corpus, settings, embedder)
     (corpus / "pasar.md").write_bytes(b"\x00\x01\x02 binary garbage \xff\xfe")
     report = build_index(corpus, settings, embedder)
@@ -100,8 +107,8 @@ def test_unreadable_file_keeps_indexed_copy(tmp_path, corpus, embedder):
     assert len(indexed(settings)) == 3
 
 
-def test_changed_signature_means_full_rebuild(tmp_path, corpus, embedder):
-    settings = make_settings(tmp_path)
+def test_changed_signature_means_full_rebuild(tmp_path, corpus, embedder, backend):
+    settings = make_settings(tmp_path, store_backend=backend)
     build_index(corpus, settings, embedder)
     report = build_index(corpus, settings.with_values({"chunk_chars": 300}), embedder)
     assert report.full_rebuild_reason and "chunk_chars: 800 -> 300" in report.full_rebuild_reason

@@ -34,6 +34,8 @@ def test_the_backend_is_chosen_by_settings_and_checked():
     assert isinstance(create_generator(served), ServerGenerator)
     assert served.llm_servers == ["http://10.0.0.5:8000/v1", "http://gpu-2:8000/v1"]
     assert served.remote_hosts == {"10.0.0.5", "gpu-2"} and Settings().remote_hosts == frozenset()
+    assert Settings(store_backend="milvus", milvus_uri="http://milvus-1:19530").remote_hosts == {"milvus-1"}
+    assert Settings(store_backend="milvus").remote_hosts == frozenset()  # Milvus Lite: a file, on loopback
     assert parallel_answers(served) == 2 and parallel_answers(Settings(llm_parallel=4)) == 1
     with pytest.raises(SettingsError, match="llm_base_url' is empty"):
         Settings(llm_backend="openai")

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from rag.eval.metrics import (EvalQuestion, answer_rank, article_rank, contains, exact_match, gold_aliases,
                               load_questions, percentiles, ranking_metrics, token_f1)
-from rag.indexing.builder import build_index
+from rag.indexing.backend import build_index
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 

@@ -5,6 +5,7 @@ import logging
 
 from rag.embed.base import Embedder
 from rag.embed.factory import embedder_for
+from rag.indexing.backend import live_index, live_key
 from rag.indexing.reader import Index, LiveIndex
 from rag.retrieve.fusion import adaptive_fusion, best_first, newer_first, tie_floor, weighted_fusion
 from rag.settings import Settings
@@ -26,14 +27,14 @@ class Retriever:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or embedder_for(settings)
-        self._live = LiveIndex(settings.index_path)
+        self._live, self._live_key = live_index(settings), live_key(settings)
 
     @property
     def live(self) -> LiveIndex:
-        """The live index of ``settings.index_path`` (a new one when that setting has changed)."""
-        if self._live.index_path != self.settings.index_path:
+        """The live index the settings point at (a new one when ``index_path`` or the backend has changed)."""
+        if self._live_key != live_key(self.settings):
             self._live.close()
-            self._live = LiveIndex(self.settings.index_path)
+            self._live, self._live_key = live_index(self.settings), live_key(self.settings)
         return self._live
 
     @property
