@@ -324,7 +324,10 @@ class Library:
         except IndexNotBuilt:
             return "No index yet: add articles, or rebuild from the articles folder."
         built = ago(datetime.fromisoformat(status["built_at"]))
-        return (f"{status['articles']:,} articles · {status['chunks']:,} chunks · built {built} · "
+        where = ""
+        if self.settings.store_backend == "milvus":
+            where = f" on Milvus ({self.settings.milvus_uri or 'Milvus Lite'})"
+        return (f"{status['articles']:,} articles · {status['chunks']:,} chunks{where} · built {built} · "
                 f"embedder {status['embed_model']} · answers by {status['llm_model']}")
 
     def stored(self, article_ids: list[str]) -> dict[str, StoredArticle]:

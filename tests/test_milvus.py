@@ -54,6 +54,8 @@ def test_library_on_milvus_retrieves_what_the_local_backend_retrieves(tmp_path, 
                                                                           status["local"]["chunks"])
     assert status["milvus"]["signature"] == status["local"]["signature"]
     assert [r["id"] for r in milvus.articles()] == [r["id"] for r in local.articles()]
+    assert "10 articles" in milvus.status_line() and "on Milvus (Milvus Lite)" in milvus.status_line()
+    assert "Milvus" not in local.status_line()
 
     removed = next(r["id"] for r in milvus.articles() if r["id"].startswith("harga-beras"))
     change = milvus.remove(removed)
