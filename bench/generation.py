@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.answer.events import Answer, Retrieved, Token
+from rag.answer.records import Answer, Retrieved, Token
 from rag.answer.pipeline import Pipeline
 from rag.indexing.builder import build_index
 from rag.llm.files import resolve_gguf

@@ -25,15 +25,15 @@ _PUBLIC = {
     "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types",
     "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.backend",
     "IndexNotBuilt": "rag.indexing.reader", "Retriever": "rag.retrieve.retriever",
-    "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.events", "Token": "rag.answer.events",
-    "Retrieved": "rag.answer.events", "EvidenceFound": "rag.answer.events", "as_of_phrase": "rag.answer.events",
+    "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.records", "Token": "rag.answer.records",
+    "Retrieved": "rag.answer.records", "EvidenceFound": "rag.answer.records", "as_of_phrase": "rag.answer.records",
     "create_embedder": "rag.embed.factory", "make_query": "rag.text.query", "asks_for_latest": "rag.text.recency",
     "create_generator": "rag.llm.factory", "ModelServerError": "rag.llm.base", "guard_network": "rag.offline",
 }
 __all__ = [*_PUBLIC, "__version__"]
 
 if TYPE_CHECKING:
-    from rag.answer.events import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
+    from rag.answer.records import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.answer.pipeline import Pipeline
     from rag.embed.factory import create_embedder
     from rag.indexing.backend import build_index

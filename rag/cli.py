@@ -171,7 +171,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.answer.events import QUOTE_LABELS, Answer, EvidenceFound, Token
+    from rag.answer.records import QUOTE_LABELS, Answer, EvidenceFound, Token
     from rag.answer.pipeline import Pipeline
 
     answer, drafting = None, False

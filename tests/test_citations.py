@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.citations import (REPEATS_QUESTION, AnswerSentence, Citation, Source, _candidates, _cosines, _pick,
-                                  _rank, check_answer)
+from rag.answer.citations import _candidates, _cosines, _pick, _rank, check_answer
+from rag.answer.records import REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.markers import parse_markers, split_answer, strip_markers
 from rag.answer.support import verify
 from rag.types import Hit

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import SAMPLE_ARTICLES, make_settings, running_app
-from rag.answer.citations import Source, check_answer
-from rag.answer.events import REFUSALS, Answer, Retrieved
+from rag.answer.citations import check_answer
+from rag.answer.records import Source
+from rag.answer.records import REFUSALS, Answer, Retrieved
 from rag.answer.pipeline import Pipeline
 from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
 from rag.indexing.builder import build_index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.events import REFUSALS, Answer, EvidenceFound, Retrieved, Token
+from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.answer.pipeline import Pipeline
 from rag.answer.prompting import build_prompt
 from rag.llm.generator import Generator
@@ -133,7 +133,7 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
 
 
 def test_a_bare_number_is_shown_with_what_it_counts():
-    from rag.answer.citations import AnswerSentence, Citation
+    from rag.answer.records import AnswerSentence, Citation
     from rag.answer.pipeline import _with_unit
     quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
     cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)

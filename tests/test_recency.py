@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_settings
-from rag.answer.citations import Citation
-from rag.answer.events import AS_OF, Answer, EvidenceFound, as_of_phrase
+from rag.answer.records import Citation
+from rag.answer.records import AS_OF, Answer, EvidenceFound, as_of_phrase
 from rag.answer.evidence import rank_sentences
 from rag.answer.pipeline import Pipeline, _as_of
 from rag.indexing.builder import build_index

@@ -8,13 +8,14 @@ support it best, then its numbers, names and content words are verified against 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from rag.answer.evidence import Evidence, counted_noun, question_kind, rank_sentences
 from rag.answer.markers import parse_markers, split_answer, strip_markers
+from rag.answer.records import NO_CONTENT, REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.support import MIN_CONTENT_TOKENS, facts_of, find_names, has_name, is_boilerplate, verify
 from rag.text.chunking import split_sentences
 from rag.text.numbers import NUMBER, counts, find_numbers
@@ -23,8 +24,6 @@ from rag.types import Hit
 
 logger = logging.getLogger(__name__)
 
-NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
-REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
 KEY_BONUS = 0.2           # alignment weight of the share of numbers and names found
 PRECISION_BONUS = 0.1     # alignment weight of the share of the candidate's stems used
 PAIR_PENALTY = 0.05       # two adjacent source sentences must beat one by this much
@@ -34,43 +33,6 @@ MIN_COSINE = 0.4          # with embeddings, a candidate without lexical overlap
 ALTERNATIVES = 3          # aligned candidates after the best that may support a sentence about the question
 MIN_RELEVANCE = 0.5       # with a question, the support must cover it at least this well relative to the
                           # sentence that covers it best (rag.answer.evidence coverage)
-
-
-@dataclass
-class Source:
-    """What the LLM saw as ``[number]`` (1-based, as shown in the prompt)."""
-    number: int
-    hit: Hit
-
-
-@dataclass
-class Citation:
-    """A supporting source sentence; ``start``/``end`` are offsets in the article text."""
-    number: int
-    article_id: str
-    title: str
-    published: str | None
-    chunk_id: int
-    start: int
-    end: int
-    quote: str
-
-
-@dataclass
-class AnswerSentence:
-    """One answer sentence (``start``/``end`` in the answer), its markers, citations, verdict."""
-    text: str
-    start: int
-    end: int
-    markers: list[int]
-    citations: list[Citation] = field(default_factory=list)
-    verified: bool = False
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def is_claim(self) -> bool:
-        """False for boilerplate such as "Sumber: [1]." and for the question repeated: nothing to check."""
-        return self.problems not in ([NO_CONTENT], [REPEATS_QUESTION])
 
 
 @dataclass

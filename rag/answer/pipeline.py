@@ -19,8 +19,9 @@ import time
 from dataclasses import replace
 from typing import Iterator
 
-from rag.answer.events import REFUSALS, Answer, Event, EvidenceFound, Retrieved, Timings, Token
-from rag.answer.citations import AnswerSentence, Citation, check_answer
+from rag.answer.records import (REFUSALS, Answer, AnswerSentence, Citation, Event, EvidenceFound, Retrieved, Timings,
+                                Token)
+from rag.answer.citations import check_answer
 from rag.answer.markers import strip_markers
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.evidence import (Evidence, answerability, excerpts, has_kind, question_kind, rank_sentences,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.answer.citations import Source
+from rag.answer.records import Source
 from rag.text.chunking import split_sentences
 from rag.types import Hit
 

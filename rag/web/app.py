@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.answer.events import Answer, EvidenceFound, Retrieved, Token
+from rag.answer.records import Answer, EvidenceFound, Retrieved, Token
 from rag.answer.questions import clean_question
 from rag.history import ChatHistory, UnknownChat
 from rag.library import Change, Library

@@ -10,8 +10,8 @@ import html
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from rag.answer.citations import Citation
-from rag.answer.events import QUOTE_LABELS, Answer
+from rag.answer.records import Citation
+from rag.answer.records import QUOTE_LABELS, Answer
 from rag.answer.markers import strip_markers
 from rag.types import Hit
 

@@ -1,11 +1,14 @@
-"""What answering a question produces: streamed events, then one :class:`Answer`."""
+"""The records an answer is made of: the sources the model read, citations, checked sentences, the streamed
+events and the final :class:`Answer`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.answer.citations import AnswerSentence, Citation
 from rag.text.months import long_date
 from rag.types import Hit
+
+NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
+REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
 
 REFUSALS = {
     "id": "Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
@@ -25,6 +28,43 @@ def as_of_phrase(date: str | None, language: str) -> str | None:
         return None
     lang = language if language in AS_OF else "en"
     return AS_OF[lang].format(date=long_date(date, lang))
+
+
+@dataclass
+class Source:
+    """What the LLM saw as ``[number]`` (1-based, as shown in the prompt)."""
+    number: int
+    hit: Hit
+
+
+@dataclass
+class Citation:
+    """A supporting source sentence; ``start``/``end`` are offsets in the article text."""
+    number: int
+    article_id: str
+    title: str
+    published: str | None
+    chunk_id: int
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class AnswerSentence:
+    """One answer sentence (``start``/``end`` in the answer), its markers, citations, verdict."""
+    text: str
+    start: int
+    end: int
+    markers: list[int]
+    citations: list[Citation] = field(default_factory=list)
+    verified: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_claim(self) -> bool:
+        """False for boilerplate such as "Sumber: [1]." and for the question repeated: nothing to check."""
+        return self.problems not in ([NO_CONTENT], [REPEATS_QUESTION])
 
 
 @dataclass
