@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.errors import QuestionError
 from rag.types import Hit
 
 MAX_QUESTION_CHARS = 1000  # a question, not a document: longer ones would crowd the sources out of the prompt
@@ -23,13 +24,13 @@ def clean_question(question: str) -> str:
     """The question as one line of plain text: terminal escapes, control and invisible format characters
     (NUL, bidi overrides, zero-width) removed, whitespace collapsed.
 
-    Raises ValueError with a message for the user when nothing is left or it is over MAX_QUESTION_CHARS.
+    Raises QuestionError with a message for the user when nothing is left or it is over MAX_QUESTION_CHARS.
     """
     text = " ".join("".join(map(_plain_char, _TERMINAL_ESCAPES.sub(" ", question))).split())
     if not text:
-        raise ValueError("the question is empty")
+        raise QuestionError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
-        raise ValueError(f"the question is too long ({len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}): "
+        raise QuestionError(f"the question is too long ({len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}): "
                          "ask a shorter question")
     return text
 

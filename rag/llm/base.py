@@ -4,11 +4,8 @@ from __future__ import annotations
 import threading
 from typing import Iterator, Protocol
 
+from rag.errors import ModelServerError as ModelServerError  # raised by the backends, importable from here
 from rag.settings import Settings
-
-
-class ModelServerError(OSError):
-    """A model server could not be reached, refused the request, or stopped mid-answer."""
 
 
 class TextGenerator(Protocol):
