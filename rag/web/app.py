@@ -82,13 +82,8 @@ class WebUI:
                 if isinstance(event, (EvidenceFound, Token)):
                     messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
                     yield messages, "", "", chat_id, gr.update()
-        except Exception as exc:  # bad question, index or model missing, model server down: say so
-            if isinstance(exc, RagError):
-                logger.warning("question failed: %s", exc)
-                problem = str(exc)
-            else:
-                logger.exception("question failed: this is a bug")
-                problem = f"something went wrong ({type(exc).__name__}); the server log has the details"
+        except Exception as exc:  # the chat says what failed, and keeps what was found
+            problem = _problem(exc)
             content, details = f"⚠️ {escape_markdown(problem)}", {"answer": "", "error": problem}
             if passages:  # what was found before the failure stays on screen, cited
                 content = render_stopped(key, evidence, passages, language, self._articles(passages), content)
@@ -250,6 +245,16 @@ class WebUI:
             server_name=settings.host, server_port=settings.port, auth=auth, css=CSS, js=JS,
             footer_links=["api"], run_history=False,  # the footer's own "Settings" sat beside the Settings tab
             max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
+
+
+def _problem(exc: Exception) -> str:
+    """What to tell the user about a failed question: a RagError's message (a bad question, no index or model, a
+    model server down); anything else is a bug, logged with its traceback."""
+    if isinstance(exc, RagError):
+        logger.warning("question failed: %s", exc)
+        return str(exc)
+    logger.exception("question failed: this is a bug")
+    return f"something went wrong ({type(exc).__name__}); the server log has the details"
 
 
 def _owner(request) -> str:

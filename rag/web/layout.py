@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.settings import SPECS
+from rag.settings import SPECS, Settings
 from rag.web.render import TABLE_HEADERS
 
 PRIVATE = {"api_visibility": "private"}  # page mechanics, not part of the API (chat, search, library, settings are)
@@ -65,15 +65,15 @@ def build(ui) -> gr.Blocks:
                 confirm = gr.Button("Yes, remove it", variant="stop", elem_id="confirm-remove", visible=False)
                 cancel = gr.Button("Cancel", elem_id="cancel-remove", visible=False)
         with gr.Tab("Settings", elem_id="tab-settings"):
-            top_k = _slider("top_k", settings.top_k)
+            top_k = _slider(settings, "top_k")
             served = settings.llm_backend == "openai"  # the model is the servers' (setting llm_base_url)
             model_spec = SPECS["llm_model"]
             model = gr.Dropdown(choices=[settings.llm_label] if served else ui.library.models,
                                 value=settings.llm_label, allow_custom_value=True, label=model_spec.label,
                                 interactive=not served,
                                 info="Set by the model servers (llm_base_url)." if served else model_spec.plain_help)
-            temperature = _slider("temperature", settings.temperature)
-            max_tokens = _slider("max_answer_tokens", settings.max_answer_tokens)
+            temperature = _slider(settings, "temperature")
+            max_tokens = _slider(settings, "max_answer_tokens")
             applied = gr.Markdown()
             gr.Button("Apply", elem_id="apply", variant="primary").click(
                 lambda k, m, t, n: ui.apply_settings({"top_k": int(k), "temperature": t, "max_answer_tokens": int(n),
@@ -172,9 +172,9 @@ def build(ui) -> gr.Blocks:
     return app
 
 
-def _slider(name: str, value: float) -> gr.Slider:
-    """A setting's slider on its declared scale, with its declared label and help."""
+def _slider(settings: Settings, name: str) -> gr.Slider:
+    """A setting's slider at its current value, on its declared scale, with its declared label and help."""
     spec = SPECS[name]
     assert spec.scale, f"setting {name!r} declares no scale for a slider"
     low, high, step = spec.scale
-    return gr.Slider(low, high, value=value, step=step, label=spec.label, info=spec.plain_help)
+    return gr.Slider(low, high, value=getattr(settings, name), step=step, label=spec.label, info=spec.plain_help)
