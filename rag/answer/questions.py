@@ -30,8 +30,8 @@ def clean_question(question: str) -> str:
     if not text:
         raise QuestionError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is too long ({len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}): "
-                         "ask a shorter question")
+        raise QuestionError(f"the question is too long ({len(text):,} characters; the limit is "
+                            f"{MAX_QUESTION_CHARS:,}): ask a shorter question")
     return text
 
 
