@@ -2,7 +2,7 @@
 
 The public surface::
 
-    from rag import Settings, Library, Pipeline, Retriever, build_index, Answer, Token
+    from rag import Settings, Library, Pipeline, Retriever, build_index, Answer, Token, RagError
 
 Importing ``rag`` is cheap: the names are imported on first use, and no model or heavy library is loaded
 until it is needed. The layers below (``rag.text``, ``rag.ingest``, ``rag.embed``, ``rag.llm``,
@@ -19,16 +19,20 @@ enforce_offline()
 
 __version__ = "0.1.0"
 
+# The errors a user may see: each is a RagError (rag/errors.py).
+_ERRORS = ("RagError", "SettingsError", "MissingPackage", "ModelNotFound", "ModelServerError", "NetworkBlocked",
+           "FolderNotFound", "ArticleError", "UnknownArticle", "IndexNotBuilt", "IndexWriteError", "IndexInUse",
+           "QuestionError", "UnknownChat", "ChatNameError", "QuestionsFileError")
 # Public name -> the module that defines it.
 _PUBLIC = {
-    "Settings": "rag.settings", "SettingsError": "rag.settings", "ModelNotFound": "rag.settings",
+    **dict.fromkeys(_ERRORS, "rag.errors"), "Settings": "rag.settings",
     "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types",
     "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.backend",
-    "IndexNotBuilt": "rag.indexing.reader", "Retriever": "rag.retrieve.retriever",
+    "Retriever": "rag.retrieve.retriever",
     "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.records", "Token": "rag.answer.records",
     "Retrieved": "rag.answer.records", "EvidenceFound": "rag.answer.records", "as_of_phrase": "rag.answer.records",
     "create_embedder": "rag.embed.factory", "make_query": "rag.text.query", "asks_for_latest": "rag.text.recency",
-    "create_generator": "rag.llm.factory", "ModelServerError": "rag.llm.base", "guard_network": "rag.offline",
+    "create_generator": "rag.llm.factory", "guard_network": "rag.offline",
 }
 __all__ = [*_PUBLIC, "__version__"]
 
@@ -36,15 +40,16 @@ if TYPE_CHECKING:
     from rag.answer.records import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.answer.pipeline import Pipeline
     from rag.embed.factory import create_embedder
+    from rag.errors import (ArticleError, ChatNameError, FolderNotFound, IndexInUse, IndexNotBuilt, IndexWriteError,
+                            MissingPackage, ModelNotFound, ModelServerError, NetworkBlocked, QuestionError,
+                            QuestionsFileError, RagError, SettingsError, UnknownArticle, UnknownChat)
     from rag.indexing.backend import build_index
     from rag.indexing.builder import BuildReport
-    from rag.indexing.reader import IndexNotBuilt
     from rag.library import Library
-    from rag.llm.base import ModelServerError
     from rag.llm.factory import create_generator
     from rag.offline import guard_network
     from rag.retrieve.retriever import Retriever
-    from rag.settings import ModelNotFound, Settings, SettingsError
+    from rag.settings import Settings
     from rag.text.query import make_query
     from rag.text.recency import asks_for_latest
     from rag.types import Article, Hit, Query

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.ingest.readers import READERS
+from rag.errors import RagError
+from rag.library import Library
 from rag.offline import guard_network
-from rag.settings import Settings, SettingsError
+from rag.settings import SPECS, Settings, settings_table
 
 if TYPE_CHECKING:
-    from rag.indexing.builder import BuildReport
-    from rag.library import Change, Library
+    from rag.library import BuildReport, Change
 
 DESCRIPTION = """\
 Offline question answering over a folder of news articles (Indonesian and English).
@@ -29,10 +29,12 @@ Typical use:
 Every setting can be given as a flag (--top-k 8), as an environment variable (RAG_TOP_K=8),
 or left at its default; flags win over environment variables. `rag settings` lists them.
 """
+logger = logging.getLogger("rag.cli")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code: 2 for an error the user can fix (its message
+    is printed), 1 for a bug (logged with its traceback)."""
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -44,18 +46,27 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load(overrides)
         guard_network(settings.remote_hosts)
         return args.handler(args, settings)
-    except (SettingsError, OSError, ValueError) as exc:
+    except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the output's reader stopped early (`rag search ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush fails silently
+        return 1
+    except Exception:
+        logger.exception("rag %s failed: this is a bug", args.command)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
     settings_flags = argparse.ArgumentParser(add_help=False)
     group = settings_flags.add_argument_group("settings (also RAG_<NAME> environment variables)")
-    for field in dataclasses.fields(Settings):
-        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, default=argparse.SUPPRESS,
-                           metavar=field.name.split("_")[-1].upper(),
-                           help=f"default: {getattr(Settings(), field.name)}")
+    for spec in SPECS.values():
+        choices = spec.choices or (("true", "false") if spec.kind is bool else ())
+        metavar = "{" + ",".join(choices) + "}" if choices else spec.name.split("_")[-1].upper()
+        facts = [f"default: {spec.default_text}" if spec.default_text else "empty by default",
+                 "" if choices else spec.allowed()]
+        group.add_argument(spec.flag, dest=spec.name, default=argparse.SUPPRESS, metavar=metavar,
+                           help=f"{spec.plain_help} ({'; '.join(filter(None, facts))})".replace("%", "%%"))
     settings_flags.add_argument("-v", "--verbose", action="store_true", help="log progress details")
 
     parser = argparse.ArgumentParser(prog="rag", description=DESCRIPTION,
@@ -64,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", parents=[settings_flags], help="build or update the index from a folder",
                                 description="Add new articles, re-embed changed ones, drop deleted ones. "
-                                            f"Reads {' '.join(sorted(READERS))}, recursively.")
+                                            f"Reads {' '.join(Library.formats)}, recursively.")
     index.add_argument("folder", nargs="?", type=Path, help="articles folder (default: the articles_dir setting)")
     index.add_argument("--watch", action="store_true",
                        help="keep watching the folder and update the index when files change (Ctrl-C stops)")
@@ -88,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
                     "match, token F1, refusals, citation precision and latency.")
     evaluate.add_argument("--articles", type=Path, required=True)
     evaluate.add_argument("--questions", type=Path, required=True)
-    evaluate.add_argument("--k", default="1,5,20", help="cut-offs for recall (default 1,5,20)")
+    evaluate.add_argument("--k", type=_cutoffs, default=(1, 5, 20), help="cut-offs for recall (default 1,5,20)")
     evaluate.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--spread", action="store_true", help="with --limit: N evenly spaced questions")
@@ -102,13 +113,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_cmd_serve)
 
     listing = commands.add_parser("settings", parents=[settings_flags], help="list every setting and its value")
+    listing.add_argument("--markdown", action="store_true",
+                         help="print the README's table of settings (defaults, values, meaning) instead")
     listing.set_defaults(handler=_cmd_settings)
     return parser
 
 
-def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.library import Library
+def _cutoffs(text: str) -> tuple[int, ...]:
+    """``--k 1,5,20`` as numbers (argparse reports anything else as a usage error)."""
+    try:
+        return tuple(int(k) for k in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, e.g. 1,5,20; got {text!r}") from None
 
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     library = Library(settings)
     if args.watch:
         return _watch(library, args.folder)
@@ -158,9 +177,7 @@ def _print_report(report: BuildReport) -> None:
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.retrieve.retriever import Retriever
-
-    for rank, hit in enumerate(Retriever(settings).search(args.question, args.k), 1):
+    for rank, hit in enumerate(Library(settings).search(args.question, args.k), 1):
         dense = "-" if hit.dense_score is None else f"{hit.dense_score:.3f}"
         lexical = "-" if hit.lexical_score is None else f"{hit.lexical_score:.2f}"
         date = f" ({hit.published})" if hit.published else ""
@@ -172,10 +189,9 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.answer.records import QUOTE_LABELS, Answer, EvidenceFound, Token
-    from rag.answer.pipeline import Pipeline
 
     answer, drafting = None, False
-    for event in Pipeline(settings).answer(args.question):
+    for event in Library(settings).ask(args.question):
         if isinstance(event, EvidenceFound):
             for citation in event.evidence:
                 print(f"evidence [{citation.number}] {citation.title}: \"{citation.quote}\"")
@@ -217,7 +233,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from rag.eval.run import evaluate
 
-    ks = tuple(int(k) for k in args.k.split(","))
+    ks = args.k
     report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit, args.spread)
     questions = report["questions"]
     print(f"{questions['total']} questions ({questions['answerable']} answerable), "
@@ -238,8 +254,6 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.library import Library
-
     status = Library(settings).status()
     print(f"index:      {status['version']}")
     print(f"articles:   {status['articles']}")
@@ -261,9 +275,12 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
-    for name in Settings.names():
-        value = getattr(settings, name)
-        print(f"{name} = {'(set, hidden)' if name == 'auth' and value else value}")
+    if args.markdown:
+        print(settings_table())
+        return 0
+    for spec in SPECS.values():
+        value = getattr(settings, spec.name)
+        print(f"{spec.name} = {'(set, hidden)' if spec.secret and value else value}")
     return 0
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.errors import ChatNameError, UnknownChat
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
     id TEXT PRIMARY KEY,
@@ -52,10 +54,6 @@ class Message:
     role: str
     content: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-class UnknownChat(KeyError):
-    """The chat does not exist, or belongs to another login."""
 
 
 class ChatHistory:
@@ -104,7 +102,7 @@ class ChatHistory:
     def rename(self, owner: str, chat_id: str, title: str) -> None:
         title = " ".join(title.split())
         if not title:
-            raise ValueError("a chat's name cannot be empty")
+            raise ChatNameError("a chat's name cannot be empty")
         with self._lock:
             self._check(owner, chat_id)
             self._db.execute("UPDATE chats SET title = ? WHERE id = ?", (title[:200], chat_id))
@@ -120,7 +118,7 @@ class ChatHistory:
 
     def _check(self, owner: str, chat_id: str) -> None:
         if not self._db.execute("SELECT 1 FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone():
-            raise UnknownChat(chat_id)
+            raise UnknownChat(f"no chat {chat_id!r}: it was deleted, or belongs to another login")
 
 
 def title_of(question: str) -> str:

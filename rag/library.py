@@ -1,6 +1,6 @@
 """The article collection behind one index, as the CLI and the web UI both use it: what is indexed, building
-the index, adding uploaded files, removing an article, watching the articles folder for new files, and the
-settings that can change while serving.
+the index, adding uploaded files, removing an article, watching the articles folder for new files, searching
+and answering, and the settings that can change while serving.
 
 Listings and status read the catalogue (the live version's SQLite store and manifest), never FAISS or BM25.
 """
@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
+from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError, UnknownArticle
 from rag.indexing.backend import open_catalogue
-from rag.ingest.readers import READERS, SUPPORTED
-from rag.settings import Settings, SettingsError
+from rag.ingest.readers import READERS
+from rag.ingest.uploads import add_files
+from rag.settings import SPECS, Settings
+from rag.types import Hit
 
 if TYPE_CHECKING:
     from rag.answer.pipeline import Pipeline
+    from rag.answer.records import Event as AnswerEvent
     from rag.embed.base import Embedder
     from rag.indexing.builder import BuildReport
     from rag.indexing.store import StoredArticle
@@ -30,9 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
-# Settings a running service cannot take over: the embedder is loaded and the server listens already.
-FIXED_WHILE_SERVING = ("embed_model", "embed_batch_size", "host", "port", "auth")
 # Example questions about the newest articles, in each article's language (any corpus gets fitting examples).
 EXAMPLE_QUESTIONS = {"id": "Apa isi berita “{title}”?", "en": "What does “{title}” report?"}
 
@@ -67,52 +66,16 @@ def index_status(settings: Settings) -> dict:
                 "signature": signature_id(manifest.signature), "built_with": manifest.signature}
 
 
-def safe_name(name: str) -> str:
-    """A plain file name from an uploaded one: no folders, no '..', no control characters, at most
-    MAX_NAME_BYTES of UTF-8 (a long name is shortened before its extension, which is kept)."""
-    base = Path(name.replace("\\", "/")).name
-    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C").strip()
-    suffix = Path(base).suffix if len(Path(base).suffix) <= 16 else ""
-    stem = base[:len(base) - len(suffix)].encode("utf-8")[:MAX_NAME_BYTES - len(suffix.encode("utf-8"))]
-    return (stem.decode("utf-8", "ignore").strip().lstrip(".").strip() or "upload") + suffix
-
-
-def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[str]]:
-    """Copy uploaded files into ``settings.articles_dir/uploads``; returns (saved names, rejections).
-
-    Nothing outside the articles folder is ever written; an existing file is not overwritten
-    (a numbered name is used instead).
-    """
-    target = settings.articles_dir / "uploads"
-    target.mkdir(parents=True, exist_ok=True)
-    saved, rejected = [], []
-    for path in paths:
-        name = safe_name(Path(path).name)
-        if Path(name).suffix.lower() not in READERS:
-            rejected.append(f"{name}: unsupported file type (supported: {SUPPORTED})")
-            continue
-        if Path(path).stat().st_size > settings.max_file_bytes:
-            rejected.append(f"{name}: file too large (limit {settings.max_file_mb:g} MB)")
-            continue
-        destination = target / name
-        counter = 1
-        while destination.exists():
-            destination = target / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-            counter += 1
-        shutil.copyfile(path, destination)
-        saved.append(destination.relative_to(settings.articles_dir).as_posix())
-    return saved, rejected
-
-
 def remove_article(article_id: str, settings: Settings) -> list[str]:
     """Delete an article's sources from the articles folder (its JSONL line, or its file).
 
-    Returns the sources removed; the next index build drops the article from the index.
+    Returns the sources removed; the next index build drops the article from the index. An id that is not
+    indexed is an :class:`UnknownArticle`.
     """
     with open_catalogue(settings) as catalogue:
         article = catalogue.store.article(article_id)
     if article is None:
-        raise KeyError(f"no indexed article with id {article_id!r}")
+        raise UnknownArticle(f"no indexed article with id {article_id!r}")
     root = settings.articles_dir.resolve()
     for source in article.sources:
         file_part, _, line_id = source.partition("#")
@@ -184,10 +147,13 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
 
 
 class Library:
-    """One index and its articles folder, with the pipeline that answers from it (made on first use).
+    """One index and its articles folder, with the pipeline that answers from it (made on first use): the
+    service the CLI and the web UI call.
 
     The embedder is shared by rebuilds and searches, so it is loaded once.
     """
+
+    formats = tuple(sorted(READERS))  # the article file types read from the folder and accepted as uploads
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
                  pipeline: Pipeline | None = None) -> None:
@@ -215,6 +181,40 @@ class Library:
             self._pipeline = Pipeline(self.settings, Retriever(self.settings, self.embedder))
         return self._pipeline
 
+    @property
+    def models(self) -> list[str]:
+        """The bundled answering models (``llm_model`` also takes the path of any .gguf file)."""
+        from rag.llm.files import BUNDLED_LLMS
+
+        return list(BUNDLED_LLMS)
+
+    @property
+    def parallel_answers(self) -> int:
+        """How many answers may be written at once: one in-process; with model servers ``llm_parallel``."""
+        from rag.llm.factory import parallel_answers
+
+        return parallel_answers(self.settings)
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The ``k`` (default ``top_k``) passages that best match ``question``, best first.
+
+        A question empty once cleaned, or too long, is a :class:`rag.errors.QuestionError`.
+        """
+        from rag.answer.questions import clean_question
+
+        question = clean_question(question)  # before the retriever and its embedder are made
+        return self.pipeline.retriever.search(question, k)
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
+            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        """The answer to ``question`` as it is made: the passages found, the evidence, the draft's tokens, then
+        the checked :class:`rag.answer.records.Answer` (:meth:`rag.answer.pipeline.Pipeline.answer`).
+
+        ``history`` holds the chat's earlier (question, answer) turns; setting ``cancel`` ends the stream. A
+        question that cannot be asked raises :class:`rag.errors.QuestionError` from the first step.
+        """
+        return self.pipeline.answer(question, history, cancel=cancel)
+
     def rebuild(self, folder: Path | None = None) -> BuildReport:
         """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the
         live version until the new one is switched to."""
@@ -231,7 +231,7 @@ class Library:
         return self._remember(Change(notes, self.rebuild()))
 
     def remove(self, article_id: str) -> Change:
-        """Delete an article's file (or JSONL line) and rebuild; KeyError for an id that is not indexed."""
+        """Delete an article's file (or JSONL line) and rebuild; UnknownArticle for an id that is not indexed."""
         sources = remove_article(article_id, self.settings)
         return self._remember(Change([f"removed {', '.join(sources)}"], self.rebuild()))
 
@@ -273,7 +273,7 @@ class Library:
     def _watched(self, folder: Path | None) -> Path:
         folder = Path(folder or self.settings.articles_dir)
         if not folder.is_dir():
-            raise FileNotFoundError(f"article folder not found: {folder}")
+            raise FolderNotFound(f"article folder not found: {folder}")
         return folder
 
     def _rebuild_noticed(self, notes: list[str], folder: Path) -> Change:
@@ -306,10 +306,11 @@ class Library:
     def update_settings(self, values: Mapping[str, Any]) -> Settings:
         """Apply changed settings from now on; those fixed while serving are rejected with a message."""
         new = self.settings.with_values(values)
-        fixed = [name for name in FIXED_WHILE_SERVING if getattr(new, name) != getattr(self.settings, name)]
+        fixed = [spec for spec in SPECS.values()
+                 if spec.fixed_while_serving and getattr(new, spec.name) != getattr(self.settings, spec.name)]
         if fixed:
-            raise SettingsError(f"setting {fixed[0]!r} cannot change while serving: restart with "
-                                f"--{fixed[0].replace('_', '-')} (a new embed_model also rebuilds the index)")
+            raise SettingsError(f"setting {fixed[0].name!r} cannot change while serving: restart with "
+                                f"{fixed[0].flag} (a new embed_model also rebuilds the index)")
         if self._pipeline is not None:
             self._pipeline.update_settings(values)
         self.settings = new
@@ -317,8 +318,6 @@ class Library:
 
     def status_line(self) -> str:
         """The index in one line: "1,355 articles · 2,104 chunks · built 2 min ago · embedder … · model …"."""
-        from rag.indexing.reader import IndexNotBuilt
-
         try:
             status = self.status()
         except IndexNotBuilt:
@@ -338,8 +337,6 @@ class Library:
 
     def example_questions(self, count: int = 3) -> list[str]:
         """Questions about the newest indexed articles, each in its article's language."""
-        from rag.indexing.reader import IndexNotBuilt
-
         try:
             rows = sorted(indexed_articles(self.settings), key=lambda r: (r["date"], r["added"]), reverse=True)
         except IndexNotBuilt:

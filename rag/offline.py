@@ -13,6 +13,8 @@ import os
 import socket
 from typing import Any, Iterable, NoReturn
 
+from rag.errors import NetworkBlocked
+
 logger = logging.getLogger(__name__)
 
 OFFLINE_ENV = {
@@ -81,7 +83,7 @@ def guard_network(allowed_hosts: Iterable[str] = ()) -> None:
 
 def _refuse(what: str) -> NoReturn:
     logger.error("%s %s: this product only talks to the hosts in its settings", BLOCKED, what)
-    raise OSError(f"{BLOCKED} {what}")
+    raise NetworkBlocked(f"{BLOCKED} {what}")
 
 
 def _is_address(host: str) -> bool:

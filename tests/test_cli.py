@@ -60,6 +60,15 @@ def test_info_and_search(built):
     assert "articles:   12" in info and "multilingual-e5-small (dimension 384)" in info and "signature:" in info
     out = rag("search", "Berapa harga beras medium per kilogram?", "-k", "2", *flags).stdout
     assert out.startswith("1. Harga Beras Medium") and "dense" in out and "bm25" in out
+    empty = rag("search", "\u200b", *flags, check=False)
+    assert empty.returncode == 2 and empty.stderr == "error: the question is empty\n"
+
+
+def test_ask_streams_the_evidence_then_the_checked_answer(built):
+    _, flags, _ = built
+    out = rag("ask", "Berapa harga beras medium per kilogram?", "--llm-model", "gemma3-270m", *flags).stdout
+    assert out.startswith("evidence [1] Harga Beras Medium") and "14.500" in out
+    assert "Citations:" in out and "(retrieval " in out
 
 
 def test_clear_errors(tmp_path):

@@ -26,7 +26,7 @@ from rag.answer.pipeline import Pipeline
 from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
 from rag.indexing.builder import build_index
 from rag.ingest.readers import READERS
-from rag.library import add_files, safe_name
+from rag.ingest.uploads import add_files, safe_name
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.types import Hit

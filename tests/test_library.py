@@ -5,8 +5,10 @@ import json
 
 import pytest
 
+from rag.errors import QuestionError, RagError, UnknownArticle
 from rag.indexing.builder import build_index
-from rag.library import Library, add_files, index_status, indexed_articles, remove_article, safe_name
+from rag.ingest.uploads import add_files, safe_name
+from rag.library import Library, index_status, indexed_articles, remove_article
 from rag.settings import SettingsError
 from rag.web.render import message_text
 
@@ -47,7 +49,7 @@ def test_remove_article_deletes_its_file_or_jsonl_line(library, embedder):
     assert not (library.articles_dir / "kiriman.jsonl").exists()  # its only line removed: the file goes
     report = build_index(library.articles_dir, library, embedder)
     assert len(report.removed) == 2 and index_status(library)["articles"] == 8
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownArticle, match="no indexed article with id 'no-such-id'"):
         remove_article("no-such-id", library)
 
 
@@ -158,3 +160,29 @@ def test_one_summary_of_a_build(library, embedder):
     report = Library(library, embedder).rebuild()
     assert report.summary() == ("added 0, changed 0, removed 0, unchanged 10 (not re-embedded), renamed 0; "
                                 "0 chunks embedded; 0 files skipped")
+
+
+def test_the_faces_search_and_ask_through_the_library(library, embedder):
+    service = Library(library, embedder)
+    hits = service.search("Berapa harga beras medium per kilogram?", 2)
+    assert len(hits) == 2 and hits[0].title.startswith("Harga Beras Medium")
+    with pytest.raises(QuestionError, match="the question is empty"):
+        service.search(" \x00\u200b ")
+    with pytest.raises(QuestionError, match="too long"):
+        next(service.ask("kenapa " * 300))  # the question is checked before any passage is searched
+    assert ".pdf" in service.formats and ".jsonl" in service.formats
+    assert service.settings.llm_model in service.models and service.parallel_answers == 1
+
+
+def test_every_error_for_the_user_is_a_rag_error_that_keeps_its_builtin_base():
+    import inspect
+
+    import rag.errors
+
+    errors = [cls for _, cls in inspect.getmembers(rag.errors, inspect.isclass) if cls.__module__ == "rag.errors"]
+    assert all(issubclass(cls, RagError) for cls in errors) and len(errors) > 10
+    assert issubclass(UnknownArticle, KeyError) and str(UnknownArticle("no article 'x'")) == "no article 'x'"
+    from rag.llm.base import ModelServerError
+    from rag.settings import ModelNotFound
+
+    assert issubclass(ModelServerError, OSError) and issubclass(ModelNotFound, FileNotFoundError)

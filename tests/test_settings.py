@@ -51,3 +51,43 @@ def test_out_of_range_value_is_named(values, message):
         Settings.load(values, env={})
     with pytest.raises(SettingsError, match=message):  # the same from the environment
         Settings.load(env={f"RAG_{name.upper()}": value for name, value in values.items()})
+
+
+def test_the_readme_settings_table_is_the_declarations():
+    from conftest import ROOT
+    from rag.settings import settings_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- settings-table:start -->\n", 1)[1].split("\n<!-- settings-table:end -->", 1)[0]
+    assert table == settings_table(), "README's settings table is stale: replace it with `rag settings --markdown`"
+
+
+def test_each_setting_is_declared_with_its_help_and_allowed_values():
+    from rag.settings import SPECS
+
+    assert list(SPECS) == Settings.names() and all(spec.help for spec in SPECS.values())
+    assert SPECS["vector_index"].choices == ("auto", "exact", "ivf") and SPECS["vector_index"].kind is str
+    assert (SPECS["dense_weight"].low, SPECS["dense_weight"].high) == (0, 1)
+    assert SPECS["store_backend"].plain_help.startswith("Where the index is stored: local (SQLite") \
+        and "(docs/scaling.md)" in SPECS["store_backend"].plain_help  # Markdown links become their text
+    fixed = {name for name, spec in SPECS.items() if spec.fixed_while_serving}
+    assert fixed == {"embed_model", "embed_batch_size", "host", "port", "auth"}
+    assert "auth" not in repr(Settings(auth="reader:secret"))  # the secret one is kept out of logs
+
+
+def test_flag_help_comes_from_the_declaration(capsys):
+    from rag.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["settings", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--vector-index {auto,exact,ivf}" in help_text
+    assert "--dense-weight WEIGHT Dense share of the fused score for questions in embed_languages (default: 0.5; " \
+           "between 0 and 1)" in help_text
+
+
+def test_malformed_logins_are_a_settings_error_that_hides_the_value():
+    with pytest.raises(SettingsError, match="must be user:password") as error:
+        Settings.load({"auth": "secret-without-user"}, env={})
+    assert "secret" not in str(error.value)
+    assert Settings(auth="a:1; b:2").logins == [("a", "1"), ("b", "2")]

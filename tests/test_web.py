@@ -45,3 +45,10 @@ def test_each_answer_carries_its_own_sources_grouped_per_article():
     assert page.count("Banjir Demak") == 1 and page.count('class="article"') == 2  # one heading per article
     assert 'id="ans-x-s1"' in page and 'id="ans-x-s3"' in page and "[1][3]" in page  # overlapping: merged
     assert "<mark>4.000 warga mengungsi.</mark>" in page and "banjir.md" in page and "Buka artikel" in page
+
+
+def test_a_question_the_library_refuses_is_shown_with_its_reason(server):
+    from gradio_client import Client
+
+    page = Client(server, verbose=False).predict("kenapa " * 300, api_name="/search")
+    assert page.startswith("<p>⚠️ the question is too long (2,099 characters")

@@ -5,6 +5,7 @@ import logging
 import re
 import unicodedata
 
+from rag.errors import QuestionError
 from rag.text.languages import LANGUAGES
 from rag.types import Hit
 
@@ -23,14 +24,14 @@ def clean_question(question: str) -> str:
     """The question as one line of plain text: terminal escapes, control and invisible format characters
     (NUL, bidi overrides, zero-width) removed, whitespace collapsed.
 
-    Raises ValueError with a message for the user when nothing is left or it is over MAX_QUESTION_CHARS.
+    Raises QuestionError with a message for the user when nothing is left or it is over MAX_QUESTION_CHARS.
     """
     text = " ".join("".join(map(_plain_char, _TERMINAL_ESCAPES.sub(" ", question))).split())
     if not text:
-        raise ValueError("the question is empty")
+        raise QuestionError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
-        raise ValueError(f"the question is too long ({len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}): "
-                         "ask a shorter question")
+        raise QuestionError(f"the question is too long ({len(text):,} characters; the limit is "
+                            f"{MAX_QUESTION_CHARS:,}): ask a shorter question")
     return text
 
 

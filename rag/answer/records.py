@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.answer.markers import strip_markers as strip_markers  # the faces show texts without [n] markers
 from rag.text.chunking import split_sentences
 from rag.text.languages import LANGUAGES, language
 from rag.text.months import long_date

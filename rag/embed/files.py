@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from rag.settings import ModelNotFound
+from rag.errors import ModelNotFound
 
 # Bundled embedders: short name -> (importable package, folder inside it, pip package).
 BUNDLED_EMBEDDERS = {

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from rag.embed.base import Embedder
-from rag.settings import ModelNotFound
+from rag.errors import ModelNotFound
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.embed.base import Embedder
+from rag.errors import MissingPackage
 from rag.embed.files import resolve_embedder
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class SentenceTransformerEmbedder(Embedder):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError("sentence-transformers is not installed: pip install sentence-transformers") from exc
+            raise MissingPackage("sentence-transformers is not installed: pip install sentence-transformers") from exc
         path = resolve_embedder(self.model_setting)
         logger.info("loading embedding model %s", path)
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)

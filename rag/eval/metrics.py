@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from rag.errors import QuestionsFileError
 from rag.retrieve.fusion import best_first
 
 
@@ -42,7 +43,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             errors.append(f"{path.name}:{number}: {exc}")
     if errors:
-        raise ValueError("malformed questions:\n" + "\n".join(errors))
+        raise QuestionsFileError("malformed questions:\n" + "\n".join(errors))
     return questions
 
 

@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from rag.errors import MissingPackage
 from rag.text.tokens import tokenize
 from rag.types import Query
 
@@ -19,7 +20,7 @@ def _bm25s():
     try:
         import bm25s
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError("bm25s is not installed: pip install bm25s") from exc
+        raise MissingPackage("bm25s is not installed: pip install bm25s") from exc
     # bm25s sets its own logger to DEBUG on import and logs every index build; keep it quiet.
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     return bm25s

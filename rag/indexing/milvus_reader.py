@@ -11,11 +11,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from rag.errors import IndexNotBuilt
 from rag.indexing.manifest import Manifest
 from rag.indexing.milvus_store import (ARTICLE, PENDING, COMMIT, META, SHARD_DONE, State, alias_of, article_key,
                                        catalogue_of, connect, records_of, idf, literal, live_collection, milvus_uri,
                                        read_state, records_token, scan, stem_key)
-from rag.indexing.reader import IndexNotBuilt
 from rag.indexing.store import StoredArticle, StoredChunk
 from rag.settings import Settings
 from rag.types import Query

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from rag.errors import IndexInUse, MissingPackage, SettingsError
 from rag.settings import Settings
 from rag.text.tokens import tokenize
 
@@ -81,19 +82,19 @@ def connect(settings: Settings):
             try:
                 from pymilvus import MilvusClient
             except ImportError as exc:  # pragma: no cover - depends on the install
-                raise ImportError("store_backend=milvus needs: pip install 'rag-news[milvus]' "
+                raise MissingPackage("store_backend=milvus needs: pip install 'rag-news[milvus]' "
                                   "(pymilvus, milvus-lite)") from exc
             for noisy in ("pymilvus", "grpc._server", "milvus_lite"):  # expected misses and unimplemented calls logged as errors
                 logging.getLogger(noisy).setLevel(logging.CRITICAL)
             if is_lite(uri):
                 if not uri.endswith(".db"):
-                    raise ValueError(f"milvus_uri {uri!r}: a Milvus Lite file must end in .db")
+                    raise SettingsError(f"setting 'milvus_uri' {uri!r}: a Milvus Lite file must end in .db")
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
             try:
                 client = _clients[uri] = MilvusClient(uri)
             except Exception as exc:
                 if is_lite(uri) and _locked(Path(uri)):
-                    raise OSError(f"Milvus Lite {uri} is open in another process: Milvus Lite serves one process "
+                    raise IndexInUse(f"Milvus Lite {uri} is open in another process: Milvus Lite serves one process "
                                   "at a time (index through the running app, stop it first, or run a Milvus "
                                   "server and set milvus_uri=http://HOST:19530)") from exc
                 raise

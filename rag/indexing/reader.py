@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from rag.errors import IndexNotBuilt
 from rag.indexing.lexical import LexicalIndex
 from rag.indexing.manifest import Manifest
 from rag.indexing.store import Store
@@ -20,10 +21,6 @@ logger = logging.getLogger(__name__)
 STORE_FILE = "store.sqlite"
 VECTORS_FILE = "vectors.faiss"
 LEXICAL_DIR = "lexical"
-
-
-class IndexNotBuilt(FileNotFoundError):
-    """There is no completed index version at the configured path."""
 
 
 def live_folder(index_path: Path) -> Path:

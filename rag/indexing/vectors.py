@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.errors import MissingPackage
+
 EXACT, IVF = "exact", "ivf"
 TRAIN_PER_LIST = 64  # k-means training sample per list (FAISS's own rule of thumb: 39 to 256)
 
@@ -34,7 +36,7 @@ def _faiss():
     try:
         import faiss
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError("faiss is not installed: pip install faiss-cpu") from exc
+        raise MissingPackage("faiss is not installed: pip install faiss-cpu") from exc
     return faiss
 
 

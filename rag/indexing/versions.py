@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from rag.errors import IndexWriteError
+
 logger = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
@@ -38,10 +40,6 @@ _STORAGE_CAUSES = {
     "readonly database": "the folder is read-only",
     "Permission denied": "permission denied (the folder is not writable)",
 }
-
-
-class IndexWriteError(OSError):
-    """The index folder cannot be written (disk full, read-only, ...); the live version is intact."""
 
 
 def storage_error(exc: BaseException, index_path: Path) -> IndexWriteError | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rag.errors import FolderNotFound
 from rag.ingest.readers import MAX_BYTES, READERS, SUPPORTED, relative_source
 from rag.types import Article, LoadResult, Problem
 
@@ -66,15 +67,15 @@ def _walk(folder: Path) -> list[Path]:
 def load_folder(folder: Path, *, max_bytes: int = MAX_BYTES) -> LoadResult:
     """Read every supported file under ``folder`` (recursively, sorted, hidden and temporary names skipped).
 
-    Raises FileNotFoundError / NotADirectoryError only for a missing or non-folder path;
+    Raises :class:`FolderNotFound` only for a missing or non-folder path;
     everything else that goes wrong lands in ``LoadResult.problems`` and is logged as a warning.
     Articles whose id was already used by an earlier file are reported and skipped.
     """
     folder = Path(folder)
     if not folder.exists():
-        raise FileNotFoundError(f"article folder not found: {folder}")
+        raise FolderNotFound(f"article folder not found: {folder}")
     if not folder.is_dir():
-        raise NotADirectoryError(f"not a folder: {folder}")
+        raise FolderNotFound(f"not a folder: {folder}")
     result = LoadResult()
     owners: dict[str, str] = {}
     files = _walk(folder)

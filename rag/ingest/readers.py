@@ -1,6 +1,6 @@
 """One reader per file format. Each returns ``(articles, problems)``.
 
-A reader raises ``ValueError`` (with a human reason) when the whole file is unusable, and
+A reader raises :class:`ArticleError` (with a human reason) when the whole file is unusable, and
 reports per-line trouble (JSONL) as :class:`Problem` records instead of failing the file.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+from rag.errors import ArticleError, MissingPackage
 from rag.settings import Settings, file_bytes
 from rag.text.language import detect_language
 from rag.text.months import MONTH_NUMBERS
@@ -91,20 +92,20 @@ def _fmt_size(n: int) -> str:
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
-        raise ValueError(f"file too large ({_fmt_size(size)} > {_fmt_size(max_bytes)} limit)")
+        raise ArticleError(f"file too large ({_fmt_size(size)} > {_fmt_size(max_bytes)} limit)")
     return path.read_bytes()
 
 
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """Read and decode a text file: UTF-8 (BOM stripped), UTF-16 with BOM, else cp1252/latin-1.
 
-    Raises ValueError for binary, empty, whitespace-only or too-large files.
+    Raises ArticleError for binary, empty, whitespace-only or too-large files.
     """
     data = _read_bytes(path, max_bytes)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _check_text(data.decode("utf-16", errors="replace"))
     if b"\x00" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes), not text")
+        raise ArticleError("binary file (contains NUL bytes), not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -118,11 +119,11 @@ def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
 
 def _check_text(text: str) -> str:
     if not text.strip():
-        raise ValueError("empty file" if not text else "empty file (whitespace only)")
+        raise ArticleError("empty file" if not text else "empty file (whitespace only)")
     sample = text[:8192]
     controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
     if controls > 0.05 * len(sample):
-        raise ValueError("binary file (too many control characters), not text")
+        raise ArticleError("binary file (too many control characters), not text")
     return text
 
 
@@ -130,7 +131,7 @@ def _make_article(path: Path, root: Path, title: str, text: str, *, published: s
                   url: str | None = None) -> Article:
     text, title = normalize_text(text), " ".join(title.split())
     if not text:
-        raise ValueError("no article text")
+        raise ArticleError("no article text")
     rel = relative_source(path, root)
     return Article(id=article_id_for(rel), title=title or _pretty_stem(path), text=text, source=rel,
                    url=url or None, published=published,
@@ -218,19 +219,19 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
     try:
         import trafilatura
     except ImportError as exc:
-        raise ImportError(f"reading HTML needs trafilatura: pip install trafilatura ({exc})") from exc
+        raise MissingPackage(f"reading HTML needs trafilatura: pip install trafilatura ({exc})") from exc
     html = read_text_file(path, max_bytes)
     try:
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                           include_tables=True)
     except Exception as exc:  # trafilatura/lxml may choke on broken markup
-        raise ValueError(f"could not parse HTML ({type(exc).__name__}: {exc})") from exc
+        raise ArticleError(f"could not parse HTML ({type(exc).__name__}: {exc})") from exc
     if doc is not None and not isinstance(doc, dict):
         doc = doc.as_dict()
     text = ((doc or {}).get("text") or "").strip()
     if len(text) < MIN_HTML_TEXT:  # broken markup often leaves a stray word or two
         detail = f" (only {len(text)} characters extracted)" if text else ""
-        raise ValueError(f"no article text found in HTML{detail}")
+        raise ArticleError(f"no article text found in HTML{detail}")
     title = doc.get("title") or ""
     if not title:
         tag = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
@@ -252,24 +253,24 @@ def read_pdf(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResul
     try:
         import pypdf
     except ImportError as exc:
-        raise ImportError(f"reading PDF needs pypdf: pip install pypdf ({exc})") from exc
+        raise MissingPackage(f"reading PDF needs pypdf: pip install pypdf ({exc})") from exc
     data = _read_bytes(path, max_bytes)
     if not data.strip():
-        raise ValueError("empty file")
+        raise ArticleError("empty file")
     if b"%PDF-" not in data[:1024]:
-        raise ValueError("not a valid PDF (no %PDF header)")
+        raise ArticleError("not a valid PDF (no %PDF header)")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         locked = reader.is_encrypted and not reader.decrypt("")
         pages = [] if locked else list(reader.pages)
         meta_title = None if locked or not reader.metadata else reader.metadata.title
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        raise ValueError(f"not a valid PDF ({type(exc).__name__}: {exc})") from exc
+        raise ArticleError(f"not a valid PDF ({type(exc).__name__}: {exc})") from exc
     if locked:
-        raise ValueError("encrypted PDF (password required)")
+        raise ArticleError("encrypted PDF (password required)")
     text = normalize_text("\n\n".join(_page_text(page, path, n) for n, page in enumerate(pages, 1)))
     if not text:
-        raise ValueError("no extractable text (scanned PDF?)")
+        raise ArticleError("no extractable text (scanned PDF?)")
     title = str(meta_title).strip() if meta_title else ""
     if re.search(r"^(microsoft \w+ - |untitled)|\.(docx?|odt|pdf)$", title, re.I):
         title = ""  # converter junk, not a real title
@@ -282,20 +283,20 @@ def read_pdf(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResul
 
 
 def _jsonl_article(obj: object, rel: str) -> Article:
-    """Validate one decoded JSONL value; raise ValueError with the reason if unusable."""
+    """Validate one decoded JSONL value; raise ArticleError with the reason if unusable."""
     if not isinstance(obj, dict):
-        raise ValueError(f"not a JSON object (got {type(obj).__name__})")
+        raise ArticleError(f"not a JSON object (got {type(obj).__name__})")
     raw_id = obj.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
-        raise ValueError("missing or empty 'id' (must be a non-empty string or integer)")
+        raise ArticleError("missing or empty 'id' (must be a non-empty string or integer)")
     if "title" not in obj:
-        raise ValueError("missing 'title' (use \"\" if there is none)")
+        raise ArticleError("missing 'title' (use \"\" if there is none)")
     for key in ("title", "text", "published", "url", "source"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
-            raise ValueError(f"'{key}' must be a string, got {type(obj[key]).__name__}")
+            raise ArticleError(f"'{key}' must be a string, got {type(obj[key]).__name__}")
     text = normalize_text(obj.get("text") or "")
     if not text:
-        raise ValueError("missing or empty 'text'")
+        raise ArticleError("missing or empty 'text'")
     art_id, title = str(raw_id).strip(), " ".join((obj.get("title") or "").split())
     published = find_date(obj.get("published") or "")
     if obj.get("published") and not published:
@@ -326,7 +327,7 @@ def read_jsonl(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadRes
         try:
             article = _jsonl_article(obj, rel)
             if article.id in seen:
-                raise ValueError(f"duplicate id '{article.id}' (first on line {seen[article.id]})")
+                raise ArticleError(f"duplicate id '{article.id}' (first on line {seen[article.id]})")
         except ValueError as exc:
             problems.append(Problem(f"{rel}:{lineno}", str(exc)))
             continue

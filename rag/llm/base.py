@@ -5,11 +5,8 @@ import threading
 from collections.abc import Generator
 from typing import Protocol, Sequence
 
+from rag.errors import ModelServerError as ModelServerError  # raised by the backends, importable from here
 from rag.settings import Settings
-
-
-class ModelServerError(OSError):
-    """A model server could not be reached, refused the request, or stopped mid-answer."""
 
 
 # A streamed completion: yields its pieces, returns {probe word: probability the completion starts with it}.

@@ -12,7 +12,7 @@ from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 
-from rag.settings import ModelNotFound
+from rag.errors import ModelNotFound
 
 logger = logging.getLogger(__name__)
 

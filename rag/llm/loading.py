@@ -6,6 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
+from rag.errors import MissingPackage
 from rag.llm.files import resolve_gguf
 from rag.settings import Settings
 
@@ -26,7 +27,7 @@ def load_llama(settings: Settings, *, n_ctx: int | None = None) -> "Llama":
     try:
         import llama_cpp
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
+        raise MissingPackage(
             "llama-cpp-python is not installed: run the README's setup command "
             "(it builds llama.cpp with the right options)"
         ) from exc

@@ -10,11 +10,11 @@ import logging
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rag.answer.records import Answer, EvidenceFound, Retrieved, Token
-from rag.answer.questions import clean_question
-from rag.history import ChatHistory, UnknownChat
+from rag.errors import RagError, UnknownChat
+from rag.history import ChatHistory
 from rag.library import Change, Library
 from rag.settings import Settings
 from rag.web.assets import CSS, JS
@@ -66,7 +66,7 @@ class WebUI:
         messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching("en")}]
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
         draft, evidence, passages, language, answer = "", [], [], "en", None
-        events = self.library.pipeline.answer(message, turns, cancel=stop)
+        events = self.library.ask(message, turns, cancel=stop)
         try:
             for event in events:
                 if isinstance(event, Retrieved):
@@ -82,9 +82,9 @@ class WebUI:
                 if isinstance(event, (EvidenceFound, Token)):
                     messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
                     yield messages, "", "", chat_id, gr.update()
-        except (ValueError, OSError) as exc:  # bad question, index or model missing, model server down: say so
-            logger.warning("question failed: %s", exc)
-            content, details = f"⚠️ {escape_markdown(str(exc))}", {"answer": "", "error": str(exc)}
+        except Exception as exc:  # the chat says what failed, and keeps what was found
+            problem = _problem(exc)
+            content, details = f"⚠️ {escape_markdown(problem)}", {"answer": "", "error": problem}
             if passages:  # what was found before the failure stays on screen, cited
                 content = render_stopped(key, evidence, passages, language, self._articles(passages), content)
         else:
@@ -120,7 +120,7 @@ class WebUI:
             return self._chat_list(owner, None), "Open a chat first."
         try:
             self.history.rename(owner, chat_id, title)
-        except (ValueError, UnknownChat) as exc:
+        except RagError as exc:  # an empty name, or a chat deleted meanwhile
             return self._chat_list(owner, chat_id), str(exc)
         return self._chat_list(owner, chat_id), ""
 
@@ -147,7 +147,7 @@ class WebUI:
     def _articles(self, passages) -> dict[str, ArticleInfo]:
         try:
             stored = self.library.stored([hit.article_id for hit in passages])
-        except FileNotFoundError:
+        except RagError:  # the index went away: the passages are shown without their articles
             return {}
         return {i: ArticleInfo(a.sources[0] if a.sources else "", a.url, a.text) for i, a in stored.items()}
 
@@ -158,10 +158,9 @@ class WebUI:
         if not question.strip():
             return f"<p>{EMPTY_QUESTION}</p>"
         try:
-            question = clean_question(question)
-        except ValueError as exc:  # too long, or nothing but control characters
+            return render_hits(self.library.search(question))
+        except RagError as exc:  # too long, nothing but control characters, no index yet
             return f"<p>⚠️ {html.escape(str(exc))}</p>"
-        return render_hits(self.library.pipeline.retriever.search(question))
 
     def table(self, words: str = "") -> list[list]:
         """The indexed articles containing ``words``, as table rows (read from the catalogue only)."""
@@ -194,33 +193,35 @@ class WebUI:
 
     def rebuild(self) -> tuple[str, str, list[list]]:
         """Index the articles folder; questions keep using the old version until the switch."""
-        return self._view(Change([], self.library.rebuild()))
+        return self._view(lambda: Change([], self.library.rebuild()))
 
     def add(self, files: list | None) -> tuple[str, str, list[list]]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
             return "Choose files first.", self.library.status_line(), self.table()
-        return self._view(self.library.add(paths))
+        return self._view(lambda: self.library.add(paths))
 
     def remove(self, article_id: str) -> tuple[str, str, list[list]]:
-        try:
-            change = self.library.remove(article_id.strip())
-        except KeyError as exc:
-            return escape_markdown(str(exc.args[0])), self.library.status_line(), self.table()
-        return self._view(change)
+        return self._view(lambda: self.library.remove(article_id.strip()))
 
     def apply_settings(self, values: dict[str, Any]) -> str:
         try:
             new = self.library.update_settings(values)
-        except ValueError as exc:
+        except RagError as exc:
             return f"Not applied: {html.escape(str(exc))}"
         return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_label)}, temperature={new.temperature}, " \
                f"max answer tokens={new.max_answer_tokens}"
 
-    def _view(self, change: Change) -> tuple[str, str, list[list]]:
+    def _view(self, change: Callable[[], Change]) -> tuple[str, str, list[list]]:
+        """(report, status line, article table) after making ``change``; a RagError (an unknown article, a
+        full disk, the folder gone) is the report."""
+        try:
+            made = change()
+        except RagError as exc:
+            return f"⚠️ {escape_markdown(str(exc))}", self.library.status_line(), self.table()
         # File names are shown as text: "[x](y).md" must not become a link, nor "*a*.md" italics.
-        lines = [escape_markdown(note) for note in change.notes] + [change.report.summary()]
-        lines += [f"skipped {escape_markdown(str(p))}" for p in change.report.problems]
+        lines = [escape_markdown(note) for note in made.notes] + [made.report.summary()]
+        lines += [f"skipped {escape_markdown(str(p))}" for p in made.report.problems]
         return "\n\n".join(lines), self.library.status_line(), self.table()
 
     def create_app(self):
@@ -232,7 +233,7 @@ class WebUI:
     def launch(self) -> None:
         """Bring the index up to date with the articles folder, then serve the UI (blocks)."""
         settings = self.settings
-        auth = auth_pairs(settings.auth)
+        auth = settings.logins
         for problem in self.library.rebuild().problems:
             logger.warning("skipped %s", problem)
         self.library.start_watching()  # articles dropped into the folder are indexed while the app runs
@@ -246,6 +247,16 @@ class WebUI:
             max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
 
 
+def _problem(exc: Exception) -> str:
+    """What to tell the user about a failed question: a RagError's message (a bad question, no index or model, a
+    model server down); anything else is a bug, logged with its traceback."""
+    if isinstance(exc, RagError):
+        logger.warning("question failed: %s", exc)
+        return str(exc)
+    logger.exception("question failed: this is a bug")
+    return f"something went wrong ({type(exc).__name__}); the server log has the details"
+
+
 def _owner(request) -> str:
     """Whose chats these are: the login name with RAG_AUTH, else everyone's ("")."""
     return getattr(request, "username", None) or ""
@@ -253,18 +264,6 @@ def _owner(request) -> str:
 
 def _session(request) -> str:
     return getattr(request, "session_hash", None) or ""
-
-
-def auth_pairs(value: str) -> list[tuple[str, str]] | None:
-    """[("user", "password"), ...] from the ``auth`` setting "user:password" (several logins separated by
-    ";"); errors never echo the value."""
-    if not value:
-        return None
-    pairs = [login.strip().partition(":")[::2] for login in value.split(";") if login.strip()]
-    if not pairs or not all(user and password for user, password in pairs):
-        raise ValueError("setting 'auth' (RAG_AUTH) must be user:password (several: user:password;user2:password2), "
-                         "names and passwords non-empty")
-    return pairs
 
 
 def launch(settings: Settings) -> None:

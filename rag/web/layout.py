@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.ingest.readers import READERS
-from rag.llm.factory import parallel_answers
-from rag.llm.files import BUNDLED_LLMS
+from rag.settings import SPECS, Settings
 from rag.web.render import TABLE_HEADERS
 
 PRIVATE = {"api_visibility": "private"}  # page mechanics, not part of the API (chat, search, library, settings are)
@@ -51,7 +49,7 @@ def build(ui) -> gr.Blocks:
             with gr.Accordion("Index details", open=False):
                 details = gr.JSON(ui.library.status, show_label=False)
             with gr.Row():
-                uploads = gr.File(label=f"Add articles ({' '.join(sorted(READERS))})", file_count="multiple",
+                uploads = gr.File(label=f"Add articles ({' '.join(ui.library.formats)})", file_count="multiple",
                                   elem_id="upload")
                 with gr.Column():
                     add = gr.Button("Add and index", variant="primary", elem_id="add")
@@ -67,21 +65,15 @@ def build(ui) -> gr.Blocks:
                 confirm = gr.Button("Yes, remove it", variant="stop", elem_id="confirm-remove", visible=False)
                 cancel = gr.Button("Cancel", elem_id="cancel-remove", visible=False)
         with gr.Tab("Settings", elem_id="tab-settings"):
-            top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages per answer",
-                              info="How many passages are searched for the answer (1–20). More finds more, "
-                                   "and makes answers slower.")
+            top_k = _slider(settings, "top_k")
             served = settings.llm_backend == "openai"  # the model is the servers' (setting llm_base_url)
-            model = gr.Dropdown(choices=[settings.llm_label] if served else list(BUNDLED_LLMS),
-                                value=settings.llm_label, allow_custom_value=True, label="Answering model",
+            model_spec = SPECS["llm_model"]
+            model = gr.Dropdown(choices=[settings.llm_label] if served else ui.library.models,
+                                value=settings.llm_label, allow_custom_value=True, label=model_spec.label,
                                 interactive=not served,
-                                info="Set by the model servers (llm_base_url)." if served else "A bundled model's "
-                                "name or the path of a .gguf file. Bigger models answer better and slower.")
-            temperature = gr.Slider(0.0, 1.5, value=settings.temperature, step=0.05, label="Temperature",
-                                    info="0–1.5. At 0 the same question always gets the same answer; higher "
-                                         "varies the wording.")
-            max_tokens = gr.Slider(32, 1024, value=settings.max_answer_tokens, step=32, label="Longest answer",
-                                   info="32–1024 tokens (a token is about ¾ of a word). Short answers are "
-                                        "checked more reliably.")
+                                info="Set by the model servers (llm_base_url)." if served else model_spec.plain_help)
+            temperature = _slider(settings, "temperature")
+            max_tokens = _slider(settings, "max_answer_tokens")
             applied = gr.Markdown()
             gr.Button("Apply", elem_id="apply", variant="primary").click(
                 lambda k, m, t, n: ui.apply_settings({"top_k": int(k), "temperature": t, "max_answer_tokens": int(n),
@@ -102,7 +94,7 @@ def build(ui) -> gr.Blocks:
             """After ``started`` has shown Stop: the answer streams, then Ask is back."""
             started.then(converse, [question, chatbot, chat_id], [chatbot, question, hint, chat_id, chats],
                          api_name=api_name, api_visibility="public" if api_name else "private",
-                         concurrency_id="llm", concurrency_limit=parallel_answers(ui.settings)).then(
+                         concurrency_id="llm", concurrency_limit=ui.library.parallel_answers).then(
                 idle, None, [send, stop], queue=False, **PRIVATE)
 
         def example(event: gr.SelectData) -> str:
@@ -178,3 +170,11 @@ def build(ui) -> gr.Blocks:
         gr.Timer(5).tick(ui.library_status, [seen_change, table_filter], [status, table, seen_change], queue=False,
                          **PRIVATE)
     return app
+
+
+def _slider(settings: Settings, name: str) -> gr.Slider:
+    """A setting's slider at its current value, on its declared scale, with its declared label and help."""
+    spec = SPECS[name]
+    assert spec.scale, f"setting {name!r} declares no scale for a slider"
+    low, high, step = spec.scale
+    return gr.Slider(low, high, value=getattr(settings, name), step=step, label=spec.label, info=spec.plain_help)

@@ -10,9 +10,7 @@ import html
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from rag.answer.records import Citation
-from rag.answer.records import QUOTE_LABELS, Answer
-from rag.answer.markers import strip_markers
+from rag.answer.records import QUOTE_LABELS, Answer, Citation, strip_markers
 from rag.types import Hit
 
 TABLE_HEADERS = ["Title", "Date", "Language", "Chunks", "Source file", "Added"]  # WebUI.table's columns
