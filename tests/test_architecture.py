@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, guarded_env
+from tests.helpers.corpus import ROOT
+from tests.helpers.processes import guarded_env
 
 PACKAGE = ROOT / "rag"
 # Lowest first. A module may import from a lower layer or from its own group; groups sharing a layer are

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from conftest import SAMPLE_ARTICLES, guarded_env
+from tests.helpers.corpus import SAMPLE_ARTICLES
+from tests.helpers.processes import guarded_env
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -43,6 +44,7 @@ def built(tmp_path_factory):
     return corpus, flags, rag("index", str(corpus), *flags)
 
 
+@pytest.mark.model
 def test_index_reports_every_bad_file_by_name_and_goes_on(built):
     corpus, flags, result = built
     for name in ["kosong.txt", "spasi.md", "gambar.txt", "rusak.html", "baris.jsonl:2", "palsu.pdf",
@@ -54,6 +56,7 @@ def test_index_reports_every_bad_file_by_name_and_goes_on(built):
     assert "unchanged 12 (not re-embedded)" in again.stdout and "0 chunks embedded" in again.stdout
 
 
+@pytest.mark.model
 def test_info_and_search(built):
     _, flags, _ = built
     info = rag("info", *flags).stdout
@@ -62,6 +65,7 @@ def test_info_and_search(built):
     assert out.startswith("1. Harga Beras Medium") and "dense" in out and "bm25" in out
 
 
+@pytest.mark.slow  # four `rag` processes
 def test_clear_errors(tmp_path):
     missing = rag("index", str(tmp_path / "nope"), "--index-dir", str(tmp_path), check=False)
     assert missing.returncode == 2 and "article folder not found" in missing.stderr

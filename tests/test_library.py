@@ -9,6 +9,7 @@ from rag.indexing.builder import build_index
 from rag.library import Library, add_files, index_status, indexed_articles, remove_article, safe_name
 from rag.settings import SettingsError
 from rag.web.render import message_text
+from tests.helpers.browser import ARGS, CHROMIUM
 
 ZOO = ("Riverside Zoo Opens Its Doors\n\nThe new Riverside Zoo in Port Linwood opened on June 3, 2026. "
        "The zoo welcomed 2,400 visitors on its opening day. Its director, Ms. Clara Odum, said the zoo "
@@ -77,8 +78,8 @@ def test_upload_endpoint_reports_counts(library_app, tmp_path):
     assert "rejected evil.exe: unsupported file type" in report
 
 
+@pytest.mark.browser
 def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
-    from test_browser import ARGS, CHROMIUM
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "riverside-zoo.txt"

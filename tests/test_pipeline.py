@@ -10,8 +10,7 @@ from rag.answer.prompting import build_prompt
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.types import Hit
-
-from conftest import served_settings
+from tests.helpers.processes import served_settings
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_settings
 from rag.answer.records import Citation
 from rag.answer.records import AS_OF, Answer, EvidenceFound, as_of_phrase
 from rag.answer.evidence import rank_sentences
@@ -16,6 +15,7 @@ from rag.retrieve.retriever import Retriever, newer_first_hits
 from rag.text.months import long_date
 from rag.text.recency import asks_for_latest, recency_word
 from rag.types import Hit
+from tests.helpers.corpus import make_settings
 
 
 @pytest.mark.parametrize("question, word", [
