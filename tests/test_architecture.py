@@ -46,21 +46,28 @@ def group_of(module: str) -> tuple[int, str]:
     raise AssertionError(f"{module} belongs to no layer: add it to LAYERS and docs/architecture.md")
 
 
-def imports(module: str) -> set[str]:
-    """The rag modules ``module`` imports anywhere in its code (functions included)."""
-    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+def imported_names(path: Path) -> set[str]:
+    """Every name ``path`` imports anywhere in its code (functions included): modules, and for ``from m import
+    n`` both ``m`` and ``m.n``; a relative import keeps its leading dots."""
     found = set()
-    for node in ast.walk(tree):
-        names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
-        for name in names:
-            while name and name not in MODULES:  # "rag.x.y.Name" -> "rag.x.y"
-                name = name.rpartition(".")[0]
-            if name.startswith("rag.") and name != module:
-                found.add(name)
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            found.update([f"{module}.{alias.name}".replace("..", ".") if node.module else module + alias.name
+                          for alias in node.names] + ([module] if node.module else []))
+    return found
+
+
+def imports(module: str, modules: dict[str, Path] = MODULES) -> set[str]:
+    """The modules of ``modules`` that ``module`` imports."""
+    found = set()
+    for name in imported_names(modules[module]):
+        while name and name not in modules:  # "rag.x.y.Name" -> "rag.x.y"
+            name = name.rpartition(".")[0]
+        if name and name != module and "." in name:  # a package's __init__ ("rag", "bench") is no edge
+            found.add(name)
     return found
 
 
@@ -83,8 +90,7 @@ def test_imports_only_run_downward():
     assert not upward, "\n".join(upward)
 
 
-def test_no_import_circle():
-    graph = {module: imports(module) for module in MODULES if module != "rag"}
+def assert_no_circle(graph: dict[str, set[str]]) -> None:
     state: dict[str, str] = {}
 
     def visit(module: str, path: list[str]) -> None:
@@ -99,6 +105,26 @@ def test_no_import_circle():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
+
+
+def test_no_import_circle():
+    assert_no_circle({module: imports(module) for module in MODULES if module != "rag"})
+
+
+def test_no_import_circle_in_the_benchmarks():
+    modules = {module_name(path): path for path in (ROOT / "bench").rglob("*.py")}
+    assert_no_circle({module: imports(module, modules) for module in modules})
+
+
+def test_no_test_module_imports_another_or_conftest():
+    """Fixtures live in conftest.py, plain helpers in tests/helpers/; a test module is never a library."""
+    found = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for name in imported_names(path):
+            last = name.lstrip(".").removeprefix("tests.").split(".")[0]
+            if last == "conftest" or last.startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not found, "\n".join(found)
 
 
 def test_modules_stay_small():
