@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from pathlib import Path
 
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.indexing.builder import build_index

@@ -30,7 +30,6 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator
 
 from rag.answer.records import Answer, Retrieved, Token
