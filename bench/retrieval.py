@@ -190,7 +190,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         ranks["x lexical, id question words dropped"].append(by_chunk(quiet))
         ranks["x id question words dropped (default w)"].append(by_chunk(weighted_fusion(dense, quiet, w)))
         for label, lex in variants.items():
-            other = dict(lex.search(text, lang, n))
+            other = dict(lex.search(make_query(text, lang), n))
             ranks[f"x lexical {label}"].append(by_chunk(other))
             ranks[f"x {label} (default w)"].append(by_chunk(weighted_fusion(dense, other, w)))
     total = time.perf_counter() - start

@@ -55,8 +55,9 @@ def imported_names(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             module = "." * node.level + (node.module or "")
-            found.update([f"{module}.{alias.name}".replace("..", ".") if node.module else module + alias.name
-                          for alias in node.names] + ([module] if node.module else []))
+            prefix = module + "." if node.module else module
+            found.update(prefix + alias.name for alias in node.names)
+            found.update([module] if node.module else [])
     return found
 
 

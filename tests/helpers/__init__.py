@@ -5,5 +5,5 @@
 - ``processes``: the app and model servers started on loopback, network-guarded;
 - ``sessions``: chat sessions driven through gradio_client (tests/test_load.py, bench/load.py);
 - ``faults``: numbered moments of an index build, killed or failed at one (crash-safety tests);
-- ``guard``: what a test marked ``unit`` may not do (load a model, start a server).
+- ``guard`` (and ``unit_child/``): what a test marked ``unit`` may not do (load a model, start a server).
 """
