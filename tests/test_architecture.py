@@ -117,6 +117,14 @@ def test_no_import_circle_in_the_benchmarks():
     assert_no_circle({module: imports(module, modules) for module in modules})
 
 
+def test_every_benchmark_imports():
+    """The benchmarks and experiments import what they use from rag/ by name: renaming it breaks them here."""
+    import importlib
+
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        importlib.import_module(module_name(path))
+
+
 def test_no_test_module_imports_another_or_conftest():
     """Fixtures live in conftest.py, plain helpers in tests/helpers/; a test module is never a library."""
     found = []
