@@ -2,7 +2,7 @@
 model servers on loopback) and the markers.
 
 Markers (registered in pyproject.toml): ``model`` (loads an embedder or a GGUF, here or in a process the test
-starts), ``browser`` (drives Chromium), ``slow`` (crash/kill, load, long). A test that uses one of
+starts), ``browser`` (drives Chromium), ``slow`` (crash/kill, load, or over a minute). A test that uses one of
 MODEL_FIXTURES is marked ``model`` here; any other that loads a model says so itself (``pytestmark`` or a
 decorator). Every test with none of the three is marked ``unit``, and runs under
 ``tests.helpers.guard.no_models_or_servers``: a unit test that loads a model or starts a server fails, so

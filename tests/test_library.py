@@ -103,6 +103,7 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         browser.close()
 
 
+@pytest.mark.slow  # about three minutes on 2 cores
 def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(library_app, tmp_path):
     from gradio_client import Client, handle_file
 
