@@ -81,11 +81,8 @@ def recall(name: str, out: Path, embedder: CachedEmbedder) -> dict:
             shutil.rmtree(out / backend / name, ignore_errors=True)
             seconds, chunks = timed_build(Path(corpus), settings_for(backend, out, name), embedder)
             result[f"{backend} build_s"], result["chunks"] = seconds, chunks
-    queries = []
-    for q in questions:
-        query = make_query(q.question, detect_language(q.question))
-        query.embedding = embedder.encode_query(q.question)
-        queries.append(query)
+    queries = [(make_query(q.question, detect_language(q.question)), embedder.encode_query(q.question))
+               for q in questions]
     for backend in BACKENDS:
         settings = settings_for(backend, out, name)
         retriever = Retriever(settings, embedder)
@@ -94,9 +91,9 @@ def recall(name: str, out: Path, embedder: CachedEmbedder) -> dict:
         alias = gold_aliases(index.store)
         ranks: dict[str, list] = {"dense": [], "lexical": [], "fused": []}
         seconds = []
-        for q, query in zip(questions, queries):
+        for q, (query, embedding) in zip(questions, queries):
             gold = alias.get(q.article_id, q.article_id)
-            dense, lexical, fused = retriever.leg_scores(query, settings.candidates)
+            dense, lexical, fused = retriever.leg_scores(query, settings.candidates, embedding)
             for leg, scores in (("dense", dense), ("lexical", lexical), ("fused", fused)):
                 ranks[leg].append(article_rank(scores, gold, article_of))
             start = time.perf_counter()

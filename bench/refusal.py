@@ -8,7 +8,7 @@ The pipeline refuses when the answerability score is below ``min_answerability``
 score is the evidence's (rag.answer.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
 evidence it is multiplied by 1 - MODEL_DOUBT_WEIGHT x the probability that the model starts with "Tidak
-disebutkan" / "Not mentioned" (rag.answer.evidence.with_model_doubt). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+disebutkan" / "Not mentioned" (rag.answer.answerability.reconsider). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
 prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
 threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
@@ -22,13 +22,13 @@ import json
 from pathlib import Path
 
 from bench.common import EVAL_DIR, OUT_DIR, index_eval_set  # the same cached index as bench/retrieval.py
-from rag.answer.evidence import EVIDENCE_SENTENCES, answerability, rank_sentences
+from rag.answer.evidence import EVIDENCE_SENTENCES, rank_evidence
+from rag.text.question import make_question
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.eval.metrics import contains, load_questions
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.text.language import detect_language
 
 THRESHOLDS = "0.1,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6"
 
@@ -53,13 +53,12 @@ def evidence_scores(name: str, args, embedder: Embedder) -> tuple[list[tuple[boo
     retriever = Retriever(settings, embedder)
     rows, sentences = [], []
     for q in load_questions(args.eval_dir / name / "questions.jsonl"):
-        hits = retriever.search(q.question, settings.top_k)
-        language = detect_language(q.question)
-        language = language if language in ("id", "en") else "id"
-        ranked = rank_sentences(q.question, hits, language, retriever.idf)
-        rows.append((q.article_id is not None, answerability(ranked)))
+        question = make_question(q.question)
+        found = retriever.retrieve(question)
+        ranking = rank_evidence(question, found.hits, found.idf)
+        rows.append((q.article_id is not None, ranking.answerability))
         if q.article_id is not None:
-            holds = [bool(contains(e.text, q.answers)) for e in ranked[:EVIDENCE_SENTENCES]]
+            holds = [bool(contains(e.text, q.answers)) for e in ranking.sentences[:EVIDENCE_SENTENCES]]
             sentences.append((any(holds[:1]), any(holds)))
     return rows, sentences
 

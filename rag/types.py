@@ -56,15 +56,39 @@ class LoadResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Query:
-    """A question as every stage reads it, made once (``rag.text.query.make_query``): its text, its detected
-    language and its stems in that language. ``embedding`` is filled in by the retriever on first use."""
+    """Words to search for, made once (``rag.text.query.make_query``): the text, its language and its stems in
+    that language."""
 
     text: str
     language: str
     stems: tuple[str, ...]  # in order, repeats kept (BM25 counts a repeated word twice)
-    embedding: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as every step of answering reads it, analysed once (``rag.text.question.make_question``).
+
+    ``language`` is the detected one ("und" when unsure); the question's stems and every text compared with it
+    are read in that language. ``reply_language`` is the one the answer and a refusal are written in.
+    """
+
+    text: str                   # as asked (cleaned)
+    language: str
+    reply_language: str
+    kind: str | None            # the kind of answer asked for: "number", "date", "name", "definition" or None
+    counted: str | None         # the stem of what a "how many" question counts ("berapa warga" -> "warga")
+    numbers: frozenset[str]     # the values of its numbers (rag.text.numbers), month names included
+    words: frozenset[str]       # its words and numbers, lower case ("semarang-demak" is one word)
+    content: frozenset[str]     # its content stems (rag.text.tokens.content_stems)
+    latest: bool                # it asks about the present ("sekarang", "latest")
+    search: Query               # what is searched: the standalone query of a follow-up, else the question
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """The stems searched for and weighed in the evidence, in order."""
+        return self.search.stems
 
 
 @dataclass

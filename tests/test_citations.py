@@ -7,6 +7,7 @@ from rag.answer.citations import _candidates, _cosines, _pick, _rank, check_answ
 from rag.answer.records import REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.markers import parse_markers, split_answer, strip_markers
 from rag.answer.support import verify
+from rag.text.question import make_question
 from rag.types import Hit
 
 
@@ -328,9 +329,9 @@ def test_terse_number_answer_must_sit_in_the_sentence_about_the_question():
                        "Its director said the zoo houses 85 species.")
     sources = [make_source(1, "zoo")]
     question = "How many visitors did the zoo welcome on its opening day?"
-    (right,) = check_answer("2,400.", sources, "en", question=question)
+    (right,) = check_answer("2,400.", sources, "en", question=make_question(question))
     assert right.verified and "2,400 visitors" in right.citations[0].quote
-    (wrong,) = check_answer("85.", sources, "en", question=question)  # in the passage, but not the answer
+    (wrong,) = check_answer("85.", sources, "en", question=make_question(question))  # in the passage, but not the answer
     assert not wrong.verified
 
 
@@ -341,9 +342,9 @@ def test_a_terse_answer_without_marker_verifies_in_the_evidence_sentence():
     sources = [make_source(1, "solar")]
     question = "How many homes will the Dunmore Valley solar farm power?"
     for answer in ("About 34,000 homes.", "34,000."):
-        (result,) = check_answer(answer, sources, "en", question=question)
+        (result,) = check_answer(answer, sources, "en", question=make_question(question))
         assert result.verified and "34,000 homes" in result.citations[0].quote, answer
-    (wrong,) = check_answer("About 2,026 homes.", sources, "en", question=question)
+    (wrong,) = check_answer("About 2,026 homes.", sources, "en", question=make_question(question))
     assert not wrong.verified
 
 
@@ -353,18 +354,18 @@ def test_a_terse_name_must_stand_in_the_supporting_sentence_not_just_the_passage
                           "Tim dari Jakarta dijadwalkan tiba besok untuk meninjau.")
     sources = [make_source(1, "gunung")]
     question = "Di provinsi mana Gunung Lokon meletus?"
-    (right,) = check_answer("Sulawesi Utara.", sources, "id", question=question)
+    (right,) = check_answer("Sulawesi Utara.", sources, "id", question=make_question(question))
     assert right.verified
-    (wrong,) = check_answer("Jakarta.", sources, "id", question=question)  # in the passage, another sentence
+    (wrong,) = check_answer("Jakarta.", sources, "id", question=make_question(question))  # in the passage, another sentence
     assert not wrong.verified
 
 
 def test_an_answer_that_repeats_the_question_verifies_nothing():
     source = make_source(1, "beras")
     question = "Berapa harga beras medium sekarang?"
-    echoed = check_answer("Berapa harga beras medium sekarang?", [source], "id", question=question)
+    echoed = check_answer("Berapa harga beras medium sekarang?", [source], "id", question=make_question(question))
     assert [s.problems for s in echoed] == [[REPEATS_QUESTION]] and not any(s.is_claim for s in echoed)
-    answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id", question=question)
+    answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id", question=make_question(question))
     assert answered[0].verified and answered[0].is_claim
 
 
@@ -378,7 +379,7 @@ HADINATA = ("Tim Indonesia\n\nTim bulu tangkis Indonesia berangkat ke Piala Thom
 def test_a_correct_answer_with_a_malformed_marker_verifies(marker):
     ARTICLES["hadinata"] = HADINATA
     [result] = check_answer(f"Christian Hadinata {marker}", [make_source(1, "hadinata")], "id",
-                            question="Siapa pelatih tim bulu tangkis Indonesia?")
+                            question=make_question("Siapa pelatih tim bulu tangkis Indonesia?"))
     assert result.verified, result.problems
     assert marker not in strip_markers(result.text) and result.markers == []
     assert "Christian Hadinata" in result.citations[0].quote
@@ -386,7 +387,7 @@ def test_a_correct_answer_with_a_malformed_marker_verifies(marker):
 
 def test_an_invented_number_is_still_flagged_with_a_malformed_marker(id_sources):
     [result] = check_answer("Sebanyak 5.000 warga mengungsi [n].", id_sources, "id",
-                            question="Berapa warga yang mengungsi?")
+                            question=make_question("Berapa warga yang mengungsi?"))
     assert not result.verified and "number 5.000 not in source [1]" in result.problems
 
 
@@ -396,7 +397,7 @@ def test_words_repeated_from_the_question_are_given():
     question = "How many visitors did the Riverside Zoo welcome on its opening day?"
     # "Riverside Zoo" is not in the supporting sentence: it is the question's, not a new claim
     [result] = check_answer("The Riverside Zoo welcomed 2,400 visitors on its opening day [1].",
-                            [make_source(1, "zoo")], "en", question=question)
+                            [make_source(1, "zoo")], "en", question=make_question(question))
     assert result.verified, result.problems
     [result] = check_answer("The Riverside Zoo welcomed 2,400 visitors on its opening day [1].",
                             [make_source(1, "zoo")], "en")
@@ -410,13 +411,13 @@ def test_a_number_from_a_sentence_about_something_else_is_flagged():
     question = "Berapa warga yang mengungsi karena banjir di Demak?"
     sources = [make_source(1, "demak")]
     for wrong in ("1.350 warga [1].", "Sebanyak 1.350 warga mengungsi karena banjir di Demak [1]."):
-        [result] = check_answer(wrong, sources, "id", question=question)
+        [result] = check_answer(wrong, sources, "id", question=make_question(question))
         assert not result.verified, wrong
         assert any("1.350" in p or "not about the question" in p for p in result.problems), result.problems
-    [right] = check_answer("Sebanyak 4.000 warga mengungsi [1].", sources, "id", question=question)
+    [right] = check_answer("Sebanyak 4.000 warga mengungsi [1].", sources, "id", question=make_question(question))
     assert right.verified and "4.000 warga" in right.citations[0].quote
 
 
 def test_a_leading_answer_label_is_not_a_claim_to_check(id_sources):
-    [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id", question="Berapa warga yang mengungsi?")
+    [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id", question=make_question("Berapa warga yang mengungsi?"))
     assert result.verified, result.problems

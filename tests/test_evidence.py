@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.evidence import answerability, counted_noun, excerpts, has_kind, question_kind, rank_sentences
+from rag.answer.evidence import Ranking, has_kind, rank_evidence
+from rag.text.question import counted_noun, make_question, question_kind
 from rag.types import Hit
 
 DEMAK = ("Hujan deras mengguyur Kabupaten Demak sejak Sabtu malam. Tanggul sungai jebol sepanjang 45 meter. "
@@ -12,6 +13,20 @@ DEMAK = ("Hujan deras mengguyur Kabupaten Demak sejak Sabtu malam. Tanggul sunga
          "menyalurkan donasi ke posko.")
 PRICES = ("Harga beras medium naik 3,2 persen dalam sebulan. Kini harga rata-rata mencapai Rp 14.500 per "
           "kilogram. Pedagang mengeluhkan turunnya daya beli.")
+
+
+KIND_QUESTIONS = {"number": "Berapa?", "date": "Kapan?", "name": "Siapa?", "definition": "Apa yang dimaksud?"}
+
+
+def kind_of(kind: str, question: str = ""):
+    """A question asking for ``kind`` (``question`` itself when given)."""
+    asked = make_question(question or KIND_QUESTIONS[kind])
+    assert asked.kind == kind
+    return asked
+
+
+def rank(question: str, hits: list[Hit], idf: dict[str, float] | None = None) -> list:
+    return list(rank_evidence(make_question(question), hits, idf).sentences)
 
 
 def hit(text: str, article_id: str = "demak", title: str = "Banjir Rendam Demak", start: int = 0,
@@ -33,22 +48,22 @@ def test_question_kind(question, kind):
 
 
 def test_has_kind_ignores_what_the_question_already_says():
-    assert has_kind("Sebanyak 4.000 warga mengungsi.", "number")
-    assert not has_kind("Warga mengungsi ke posko.", "number")
-    assert has_kind("Tiga desa terendam.", "number")  # number words count
-    assert not has_kind("Banjir terjadi pada 2026.", "date", "Apa yang terjadi pada 2026?")
-    assert has_kind("Banjir terjadi pada Senin.", "date")
-    assert has_kind("Pertandingan dimenangi Raka Pradipta.", "name")
-    assert not has_kind("Pertandingan dimenangi tim tuan rumah.", "name")
-    assert has_kind("Homeostasis adalah mekanisme pengaturan tubuh.", "definition")
+    assert has_kind("Sebanyak 4.000 warga mengungsi.", kind_of("number"))
+    assert not has_kind("Warga mengungsi ke posko.", kind_of("number"))
+    assert has_kind("Tiga desa terendam.", kind_of("number"))  # number words count
+    assert not has_kind("Banjir terjadi pada 2026.", kind_of("date", "Kapan banjir terjadi pada 2026?"))
+    assert has_kind("Banjir terjadi pada Senin.", kind_of("date"))
+    assert has_kind("Pertandingan dimenangi Raka Pradipta.", kind_of("name"))
+    assert not has_kind("Pertandingan dimenangi tim tuan rumah.", kind_of("name"))
+    assert has_kind("Homeostasis adalah mekanisme pengaturan tubuh.", kind_of("definition"))
 
 
 def test_a_date_does_not_answer_how_many():
-    assert not has_kind("The farm began delivering power on Monday, March 30, 2026.", "number")
-    assert not has_kind("Banjir melanda Demak pada 20 Januari 2026.", "number", "Berapa warga mengungsi?")
-    assert has_kind("Banjir melanda Demak pada 20 Januari 2026.", "date", "Kapan banjir melanda Demak?")
-    assert has_kind("Sebanyak 2000 warga mengungsi.", "number")
-    assert not has_kind("Sebanyak 4.000 warga mengungsi.", "number", "Apakah 4.000 warga mengungsi?")
+    assert not has_kind("The farm began delivering power on Monday, March 30, 2026.", kind_of("number"))
+    assert not has_kind("Banjir melanda Demak pada 20 Januari 2026.", kind_of("number", "Berapa warga mengungsi?"))
+    assert has_kind("Banjir melanda Demak pada 20 Januari 2026.", kind_of("date", "Kapan banjir melanda Demak?"))
+    assert has_kind("Sebanyak 2000 warga mengungsi.", kind_of("number"))
+    assert not has_kind("Sebanyak 4.000 warga mengungsi.", kind_of("number", "Berapa warga mengungsi, 4.000?"))
 
 
 @pytest.mark.parametrize("question, noun", [
@@ -64,15 +79,14 @@ def test_the_number_that_counts_what_is_asked_beats_a_sentence_with_a_date_and_t
     text = ("The Dunmore Valley Solar Farm began delivering electricity on Monday, March 30, 2026, after two "
             "years of construction. The 120-megawatt project is made up of 280,000 panels. According to its "
             "developer, the farm will produce enough electricity to power about 34,000 homes each year.")
-    ranked = rank_sentences("How many homes will the Dunmore Valley solar farm power?",
-                            [hit(text, "dunmore", "Dunmore Valley Solar Farm Switches On")], "en")
+    ranked = rank("How many homes will the Dunmore Valley solar farm power?", [hit(text, "dunmore", "Dunmore Valley Solar Farm Switches On")])
     assert "34,000 homes" in ranked[0].text
 
 
 def test_the_sentence_that_answers_ranks_first():
-    ranked = rank_sentences("Berapa warga yang mengungsi karena banjir di Demak?", [hit(DEMAK)], "id")
+    ranked = rank("Berapa warga yang mengungsi karena banjir di Demak?", [hit(DEMAK)])
     assert "4.000 warga" in ranked[0].text
-    ranked = rank_sentences("Berapa rumah yang terendam?", [hit(DEMAK)], "id")
+    ranked = rank("Berapa rumah yang terendam?", [hit(DEMAK)])
     assert "1.350 rumah" in ranked[0].text
     assert all(DEMAK[e.start:e.end] == e.text for e in ranked)
 
@@ -80,7 +94,8 @@ def test_the_sentence_that_answers_ranks_first():
 def test_rarer_question_words_weigh_more():
     text = "Indonesia mengirim tim ke Piala Thomas. Pelatih Christian Hadinata memimpin latihan di Indonesia."
     rare = {"hadinata": 5.0, "latih": 3.0}
-    ranked = rank_sentences("Siapa pelatih tim Indonesia?", [hit(text)], "id", idf=lambda s: rare.get(s, 0.2))
+    idf = {stem: rare.get(stem, 0.2) for stem in make_question("Siapa pelatih tim Indonesia?").stems}
+    ranked = rank("Siapa pelatih tim Indonesia?", [hit(text)], idf)
     assert "Hadinata" in ranked[0].text
 
 
@@ -88,31 +103,34 @@ def test_the_first_article_wins_a_tie_and_duplicates_from_overlapping_chunks_are
     first = hit(PRICES, "beras-a", "Harga Beras")
     second = hit(PRICES, "beras-b", "Harga Beras", chunk_id=2)
     overlap = hit(PRICES[PRICES.index("Kini"):], "beras-a", "Harga Beras", start=PRICES.index("Kini"), chunk_id=3)
-    ranked = rank_sentences("Berapa harga beras medium?", [first, second, overlap], "id")
+    ranked = rank("Berapa harga beras medium?", [first, second, overlap])
     assert [e.hit.article_id for e in ranked[:2]] == ["beras-a", "beras-b"]  # the same sentence, article order
     keys = [(e.hit.article_id, e.hit.start + e.start) for e in ranked]
     assert len(keys) == len(set(keys)) == 6
 
 
-def test_excerpts_keep_neighbours_and_article_offsets():
+def test_excerpts_keep_article_offsets():
     article = "Judul\n\n" + DEMAK
     start = article.index("Hujan")
-    ranked = rank_sentences("Berapa warga yang mengungsi?", [hit(DEMAK, start=start)], "id")
-    [(excerpt, chosen)] = excerpts(ranked, count=1, neighbours=1)
-    assert excerpt.text.startswith("Tanggul sungai") and excerpt.text.endswith("rumah terendam.")
-    assert article[excerpt.start:excerpt.end] == excerpt.text
-    assert chosen == ranked[:1]
-    [(alone, _)] = excerpts(ranked, count=1, neighbours=0)
-    assert alone.text == chosen[0].text
+    ranking = rank_evidence(make_question("Berapa warga yang mengungsi?"), [hit(DEMAK, start=start)])
+    [(excerpt, chosen)] = ranking.excerpts(count=1)
+    assert excerpt.hit.text == chosen[0].text and excerpt.hit.text.startswith("Kepala BPBD")
+    assert article[excerpt.hit.start:excerpt.hit.end] == excerpt.hit.text
+    assert chosen == list(ranking.sentences[:1])
+    assert excerpt.sentences == ((0, len(excerpt.hit.text)),)  # its sentences, not split again
 
 
 def test_excerpts_of_one_passage_span_from_its_first_to_its_last_chosen_sentence():
-    ranked = rank_sentences("Berapa warga mengungsi dan berapa rumah terendam?", [hit(DEMAK)], "id")
-    [(excerpt, chosen)] = excerpts(ranked, count=2, neighbours=0)
-    assert excerpt.text.startswith("Kepala BPBD") and excerpt.text.endswith("rumah terendam.")
+    ranking = rank_evidence(make_question("Berapa warga mengungsi dan berapa rumah terendam?"), [hit(DEMAK)])
+    [(excerpt, chosen)] = ranking.excerpts(count=2)
+    assert excerpt.hit.text.startswith("Kepala BPBD") and excerpt.hit.text.endswith("rumah terendam.")
+    assert len(excerpt.sentences) == 2 and len(chosen) == 2
 
 
 def test_answerability_is_high_for_an_answer_and_low_off_topic():
-    assert answerability(rank_sentences("Berapa warga yang mengungsi di Demak?", [hit(DEMAK)], "id")) > 0.7
-    assert answerability(rank_sentences("Siapa presiden Amerika Serikat tahun 1990?", [hit(DEMAK)], "id")) < 0.2
-    assert answerability([]) == 0.0
+    def answerability(question: str) -> float:
+        return rank_evidence(make_question(question), [hit(DEMAK)]).answerability
+
+    assert answerability("Berapa warga yang mengungsi di Demak?") > 0.7
+    assert answerability("Siapa presiden Amerika Serikat tahun 1990?") < 0.2
+    assert Ranking((), ()).answerability == 0.0

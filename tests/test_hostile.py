@@ -19,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 
 from rag.answer.citations import check_answer
 from rag.answer.records import Source
+from rag.text.question import make_question
 from rag.answer.records import REFUSALS, Answer, Retrieved
 from rag.answer.pipeline import Pipeline
 from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
@@ -198,7 +199,7 @@ def test_a_claim_of_42_is_not_verified_against_the_sources_the_model_is_given(pi
     sources = [Source(n, h) for n, h in enumerate((h for h in hits if not addresses_model(h)), 1)]
     embedder = pipeline.retriever.embedder if language == "en" else None
     for claim in claims:
-        [sentence] = check_answer(claim, sources, language, embedder, question)
+        [sentence] = check_answer(claim, sources, language, embedder, make_question(question))
         assert not sentence.verified, (claim, sentence.citations)
 
 

@@ -6,9 +6,11 @@ import pytest
 
 from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.answer.pipeline import Pipeline
+from rag.answer.evidence import Passage
 from rag.answer.prompting import build_prompt
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
+from rag.text.languages import language
 from rag.types import Hit
 from tests.helpers.processes import served_settings
 
@@ -99,7 +101,7 @@ def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sampl
     answer = pipeline.ask("Berapa warga yang mengungsi karena banjir di Demak?")
     assert answer.refusal is None and answer.extractive
     assert "9.999" not in answer.text and "4.000 warga" in answer.text
-    assert answer.text == answer.evidence[0].quote and answer.verified
+    assert answer.text == answer.evidence[0].quote and all(s.verified for s in answer.sentences)
     assert [s.text for s in answer.dropped] == ["Sebanyak 9.999 warga mengungsi [1]."]
     article = pipeline.retriever.index.store.article(answer.evidence[0].article_id)
     assert article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
@@ -124,8 +126,9 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
     hits = [Hit(chunk_id=i, article_id=f"a{i}", title=f"Artikel {i}", published="2026-01-01", text=long_text,
                 start=0, end=len(long_text), score=1.0, dense_score=None, lexical_score=None) for i in range(5)]
     for max_answer in (64, 256):
-        prompt = build_prompt(generator, "Berapa harga beras?", hits, "id", max_answer)
-        assert prompt.tokens + max_answer <= generator.n_ctx
+        prompt = build_prompt(generator, "Berapa harga beras?", [Passage.of(hit) for hit in hits], language("id"),
+                              max_answer)
+        assert generator.count_tokens(prompt.text) + max_answer <= generator.n_ctx
         assert len(prompt.sources) == 1  # only the strongest passage, shortened to whole sentences
         assert prompt.sources[0].hit.text.endswith(".")
         assert long_text.startswith(prompt.sources[0].hit.text)
@@ -133,10 +136,35 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
 
 def test_a_bare_number_is_shown_with_what_it_counts():
     from rag.answer.records import AnswerSentence, Citation
-    from rag.answer.pipeline import _with_unit
+    from rag.answer.composing import _with_unit
     quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
     cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)
     bare = AnswerSentence("4.000 [1]", 0, 9, [1], [cited], verified=True)
     assert _with_unit(bare).text == "4.000 warga mengungsi [1]"
     worded = AnswerSentence("Sebanyak 4.000 warga [1]", 0, 24, [1], [cited], verified=True)
     assert _with_unit(worded) is worded  # the model already said what it counts
+
+
+def test_the_question_is_analysed_once(pipeline, monkeypatch):
+    """Its language is detected and its kind worked out once per question, by every step together."""
+    import sys
+
+    from rag.text import language, question
+
+    calls = {"detect_language": 0, "question_kind": 0}
+
+    def counting(name, original):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    for name, module in (("detect_language", language), ("question_kind", question)):
+        original = getattr(module, name)
+        for loaded in [m for key, m in sys.modules.items() if key.startswith("rag.")]:
+            if getattr(loaded, name, None) is original:
+                monkeypatch.setattr(loaded, name, counting(name, original))
+    first = pipeline.ask("Berapa ton beras cadangan akan disalurkan pemerintah melalui operasi pasar?")
+    assert calls == {"detect_language": 1, "question_kind": 1}
+    pipeline.ask("dan kapan itu dimulai?", [(first.question, first.text)])  # the earlier turn is not redone
+    assert calls == {"detect_language": 2, "question_kind": 2}

@@ -29,7 +29,9 @@ from pathlib import Path
 from bench.common import EVAL_DIR, OUT_DIR
 from rag.answer.citations import check_answer
 from rag.answer.markers import strip_markers
+from rag.answer.evidence import Passage
 from rag.answer.prompting import build_prompt
+from rag.text.languages import language as language_of
 from rag.eval.metrics import contains, exact_match, token_f1
 from rag.llm.generator import Generator
 from rag.settings import Settings
@@ -77,7 +79,8 @@ def load_set(eval_dir: Path, name: str, n: int | None, spread: bool = False) -> 
 def answer_one(generator: Generator, settings: Settings, question: dict, hit: Hit) -> dict:
     """Generate one answer from the gold passage and score it."""
     language = detect_language(question["question"])
-    prompt = build_prompt(generator, question["question"], [hit], language, settings.max_answer_tokens)
+    prompt = build_prompt(generator, question["question"], [Passage.of(hit)], language_of(language),
+                          settings.max_answer_tokens)
     started = time.perf_counter()
     raw = "".join(generator.stream(prompt.text, stop=prompt.stop, max_tokens=MAX_NEW_TOKENS, temperature=0.0))
     seconds = time.perf_counter() - started
@@ -86,7 +89,7 @@ def answer_one(generator: Generator, settings: Settings, question: dict, hit: Hi
     passage = prompt.sources[0].hit.text if prompt.sources else ""
     return {
         "id": question["id"], "question": question["question"], "answers": question["answers"],
-        "language": language, "raw": raw, "prompt_tokens": prompt.tokens,
+        "language": language, "raw": raw, "prompt_tokens": generator.count_tokens(prompt.text),
         "new_tokens": generator.count_tokens(raw) if raw else 0, "seconds": seconds,
         "em": exact_match(answer, question["answers"]),
         "f1": token_f1(answer, question["answers"]),

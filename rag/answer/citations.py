@@ -8,19 +8,20 @@ support it best, then its numbers, names and content words are verified against 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, counted_noun, question_kind, rank_sentences
+from rag.answer.drafting import Draft
+from rag.answer.evidence import Evidence, Ranking, has_kind, rank_evidence
+from rag.answer.prompting import declines
 from rag.answer.markers import parse_markers, split_answer, strip_markers
 from rag.answer.records import NO_CONTENT, REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.support import MIN_CONTENT_TOKENS, facts_of, find_names, has_name, is_boilerplate, verify
-from rag.text.chunking import split_sentences
 from rag.text.numbers import NUMBER, counts, find_numbers
 from rag.text.tokens import content_stems
-from rag.types import Hit
+from rag.types import Question
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ def _candidates(sources: list[Source], language: str) -> list[_Candidate]:
     """Every sentence of every source, plus every pair of adjacent sentences."""
     out = []
     for source in sources:
-        text = source.hit.text
-        spans = split_sentences(text)
+        text, spans = source.hit.text, source.spans
         stems = [frozenset(content_stems(text[s:e], language)) for s, e in spans]
         for i, (s, e) in enumerate(spans):
             out.append(_Candidate(source, s, e, False, stems[i], text[s:e]))
@@ -107,7 +107,7 @@ def _cosines(sentences: list[str], candidates: list[_Candidate], embedder) -> np
 
 
 def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list[int], language: str,
-            question: str = "", evidence: Sequence[Evidence] = (), terse: bool = False
+            question: Question | None = None, evidence: Sequence[Evidence] = (), terse: bool = False
             ) -> tuple[list[_Candidate], bool, list[str]]:
     """The marked source's best candidates if one verifies, else the best aligned citation, else the best
     ``evidence`` sentence (the question's sentences ranked by rag.answer.evidence).
@@ -158,38 +158,39 @@ def _relevance(evidence: Sequence[Evidence]) -> Callable[[_Candidate], float]:
     return lambda candidate: max((e.coverage for e in evidence if _overlaps(candidate, e)), default=0.0) / best
 
 
-def _with_counted_noun(answer: str, question: str, language: str) -> str:
+def _with_counted_noun(answer: str, question: Question, language: str) -> str:
     """A bare count ("85.") read as a count of what the question counts ("85 visitor."): a number that
     counts something else in the source ("85 species") then does not support it."""
-    noun = counted_noun(question, language) if question_kind(question) == "number" else None
     found = counts(answer, language)
-    if not noun or len(found) != 1 or found[0].counts or found[0].in_date:
+    if not question.counted or len(found) != 1 or found[0].counts or found[0].in_date:
         return answer
-    return answer.replace(found[0].raw, f"{found[0].raw} {noun}", 1)
+    return answer.replace(found[0].raw, f"{found[0].raw} {question.counted}", 1)
 
 
-def check_answer(answer: str, sources: list[Source], language: str, embedder=None, question: str = "",
-                 evidence: Sequence[Evidence] | None = None) -> list[AnswerSentence]:
+def check_answer(answer: str, sources: list[Source], language: str, embedder=None, question: Question | None = None,
+                 ranking: Ranking | None = None) -> list[AnswerSentence]:
     """Split ``answer`` into sentences, then cite and verify each one against ``sources``.
 
     With a ``question``, each sentence is checked for its new facts in a source sentence about what was
     asked: one whose :mod:`rag.answer.evidence` coverage of the question is at least ``MIN_RELEVANCE`` of the
-    best sentence's (``evidence``: the sources' sentences ranked for the question, computed here when not
-    given), so "1.350 warga mengungsi" cannot borrow 1.350 from a sentence about flooded houses. A terse one ("85.", "Polonia.", "Rp 14.500 per kilogram.") is aligned
-    together with the question and must stand in one sentence, not just anywhere in the passage. A marker
-    that names no source ("[n]", "[0]", "(1)") counts as missing: the alignment finds the source.
+    best sentence's (``ranking``: the sources' sentences ranked for the question, computed here when not
+    given), so "1.350 warga mengungsi" cannot borrow 1.350 from a sentence about flooded houses. A terse one
+    ("85.", "Polonia.", "Rp 14.500 per kilogram.") is aligned together with the question and must stand in one
+    sentence, not just anywhere in the passage. A marker that names no source ("[n]", "[0]", "(1)") counts as
+    missing: the alignment finds the source.
     """
     numbers = {source.number for source in sources}
-    if question and evidence is None:
-        evidence = rank_sentences(question, [s.hit for s in sources], language)
+    if question and ranking is None:
+        ranking = rank_evidence(question, [s.hit for s in sources])
+    evidence = ranking.sentences if question and ranking else ()
     spans = split_answer(answer)
     texts = [answer[s:e] for s, e in spans]
     claims, terse = [], []
     for text in texts:
         plain = strip_markers(text)
         short = len([t for t in content_stems(plain, language) if not t[0].isdigit()]) < MIN_CONTENT_TOKENS
-        terse.append(short and bool(question))
-        claims.append(f"{question} {plain}" if terse[-1] else text)
+        terse.append(short and question is not None)
+        claims.append(f"{question.text} {plain}" if question and terse[-1] else text)
     candidates = _candidates(sources, language)
     singles = [c for c in candidates if not c.pair]  # a terse answer's number must sit in the sentence
     cosines = _cosines(claims, candidates, embedder)
@@ -200,18 +201,39 @@ def check_answer(answer: str, sources: list[Source], language: str, embedder=Non
         content = [t for t in content_stems(plain, language) if not t[0].isdigit()]
         if not NUMBER.search(plain) and (not content or is_boilerplate(plain)):
             item.problems = [NO_CONTENT]
-        elif question and content_stems(plain, language) <= content_stems(question, language):
+        elif question and content_stems(plain, language) <= question.content:
             item.problems = [REPEATS_QUESTION]  # a source holding the question's words would "verify" it
         elif not (ranked := _rank(claim, singles if terse[i] else candidates, language,
                                   None if cosines is None or terse[i] else cosines[i])):
             item.problems = ["no supporting sentence in the sources"]
         else:
-            claimed = _with_counted_noun(plain, question, language) if terse[i] else plain
+            claimed = _with_counted_noun(plain, question, language) if question and terse[i] else plain
             chosen, item.verified, item.problems = _choose(claimed, ranked, item.markers, language, question,
-                                                           evidence if question else (), terse[i])
+                                                           evidence, terse[i])
             item.citations = [c.citation() for c in chosen]
         logger.debug("answer sentence %r: verified=%s %s", plain, item.verified, item.problems)
         results.append(item)
     logger.info("checked %d answer sentences, %d unverified", len(results),
                 sum(not r.verified for r in results))
     return results
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The check step's result: the draft's claims the sources support, and those they do not."""
+
+    shown: list[AnswerSentence]
+    dropped: list[AnswerSentence]
+
+
+def check_draft(draft: Draft, question: Question, ranking: Ranking, embedder=None) -> Checked:
+    """The draft's claims checked against the sources the model read (none when it declined); when no shown
+    claim gives the kind of answer asked for (a number for "how many"), all are dropped."""
+    checked = [] if declines(draft.text) else check_answer(draft.text, draft.sources, question.language, embedder,
+                                                           question, ranking)
+    shown = [s for s in checked if s.is_claim and s.verified]
+    dropped = [s for s in checked if s.is_claim and not s.verified]
+    if shown and not any(has_kind(strip_markers(s.text), question) for s in shown):
+        dropped += [replace(s, problems=[f"does not give the {question.kind} asked for"]) for s in shown]
+        shown = []
+    return Checked(shown, dropped)

@@ -10,33 +10,31 @@ itself, not the rewritten query, is what the model answers.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Protocol
 
-from rag.text.query import make_query
-from rag.types import Query
+from rag.llm.base import TextGenerator
+from rag.text.languages import LANGUAGES, union
+from rag.text.question import make_question, searching
+from rag.types import Question
 
-ANAPHORA = {
-    "id": {"itu", "tersebut", "ini", "dia", "ia", "mereka", "beliau", "sana", "situ", "nya"},
-    "en": {"it", "that", "this", "they", "them", "he", "she", "his", "her", "their", "there", "those", "these"},
-}
 MIN_STANDALONE_STEMS = 3  # a question with fewer content stems than this cannot stand alone
+_ANY_ANAPHORA = union("anaphora")
 
 
-def is_follow_up(question: Query) -> bool:
-    """Whether ``question`` probably depends on the conversation before it."""
+def is_follow_up(question: Question) -> bool:
+    """Whether ``question`` (as asked, not yet made standalone) probably depends on the conversation before it."""
     language = question.language
+    pointers = LANGUAGES[language].anaphora if language in LANGUAGES else _ANY_ANAPHORA
     words = re.findall(r"\w+", question.text.lower())
-    pointers = ANAPHORA.get(language, ANAPHORA["id"] | ANAPHORA["en"])
     refers_back = any(w in pointers or (language == "id" and w.endswith("nya") and len(w) > 5) for w in words)
     return refers_back or len(question.stems) < MIN_STANDALONE_STEMS
 
 
-def standalone_query(question: Query, history: list[tuple[str, str]]) -> Query:
-    """The retrieval query for ``question`` given earlier (question, answer) turns."""
+def standalone_query(question: Question, history: list[tuple[str, str]]) -> Question:
+    """``question`` searching for what it means given earlier (question, answer) turns."""
     text: str | None = None
-    for asked in [make_query(q) for q, _ in history] + [question]:
+    for asked in [make_question(q) for q, _ in history] + [question]:
         text = asked.text if text is None or not is_follow_up(asked) else f"{text} {asked.text}"
-    return question if text == question.text else make_query(text)
+    return searching(question, text or question.text)
 
 
 REWRITE_PROMPT = (
@@ -47,16 +45,11 @@ REWRITE_PROMPT = (
 )
 
 
-class Completer(Protocol):
-    def stream(self, prompt: str, *, max_tokens: int | None = None, stop: list[str] | None = None,
-               temperature: float | None = None) -> Iterator[str]: ...
-
-
-def rewrite_with_llm(generator: Completer, question: Query, history: list[tuple[str, str]]) -> Query:
-    """The model's standalone version of a follow-up (the question itself when it needs none)."""
+def rewrite_with_llm(generator: TextGenerator, question: Question, history: list[tuple[str, str]]) -> Question:
+    """``question`` searching for the model's standalone version of it (itself when it needs none)."""
     if not history or not is_follow_up(question):
         return question
     turns = "\n".join(f"Q: {q}" for q, _ in history[-2:]) + f"\nQ: {question.text}"
     text = "".join(generator.stream(REWRITE_PROMPT.format(turns=turns), max_tokens=48, stop=["\n"],
                                     temperature=0.0)).strip()
-    return make_query(text) if text else question
+    return searching(question, text) if text else question

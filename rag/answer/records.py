@@ -4,37 +4,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.text.chunking import split_sentences
+from rag.text.languages import LANGUAGES, language
 from rag.text.months import long_date
 from rag.types import Hit
 
 NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
 REPEATS_QUESTION = "repeats the question"  # every word of it is already in the question
 
-REFUSALS = {
-    "id": "Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
-    "en": "The articles do not say. Here are the closest passages.",
-}
-# Shown before an answer that is the evidence sentence itself (the model's own text did not check out).
-QUOTE_LABELS = {"id": "Kutipan dari artikel", "en": "Quoted from the article"}
-# Shown with an answer to a question about the present ("sekarang", "latest"): the date of the article it
-# cites, so an old report is not read as today's news. {date} is written out (rag.text.months.long_date).
-AS_OF = {"id": "Per {date} (tanggal artikel)", "en": "As of {date} (article date)"}
+# The reply when the articles do not say; the label before an answer that is the evidence sentence itself (the
+# model's own text did not check out); the date of the article an answer about the present cites, so an old
+# report is not read as today's news ({date} written out by rag.text.months.long_date). By language.
+REFUSALS = {code: lang.refusal for code, lang in LANGUAGES.items()}
+QUOTE_LABELS = {code: lang.quote_label for code, lang in LANGUAGES.items()}
+AS_OF = {code: lang.as_of for code, lang in LANGUAGES.items()}
 
 
-def as_of_phrase(date: str | None, language: str) -> str | None:
+def as_of_phrase(date: str | None, code: str) -> str | None:
     """"Per 12 Februari 2026 (tanggal artikel)" / "As of 12 February 2026 (article date)" for the ISO
-    ``date``, in ``language`` (English for others); None without a date."""
+    ``date``, in the language ``code``; None without a date."""
     if not date:
         return None
-    lang = language if language in AS_OF else "en"
-    return AS_OF[lang].format(date=long_date(date, lang))
+    lang = language(code)
+    return lang.as_of.format(date=long_date(date, lang.code))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
-    """What the LLM saw as ``[number]`` (1-based, as shown in the prompt)."""
+    """What the LLM saw as ``[number]`` (1-based, as shown in the prompt): a passage or an excerpt of one, with
+    its sentences' offsets in ``hit.text`` (split when not given)."""
     number: int
     hit: Hit
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return self.sentences or tuple(split_sentences(self.hit.text))
 
 
 @dataclass
@@ -99,20 +104,9 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
 
     @property
-    def verified(self) -> bool:
-        """True when the answer makes at least one claim and every claim is supported."""
-        claims = [s for s in self.sentences if s.is_claim]
-        return bool(claims) and all(s.verified for s in claims)
-
-    @property
     def as_of_label(self) -> str | None:
         """What to show with the answer about its date ("Per 12 Februari 2026 (tanggal artikel)"), or None."""
         return as_of_phrase(self.as_of, self.language)
-
-    @property
-    def unsupported(self) -> list[AnswerSentence]:
-        """Claims shown in the answer that no source supports (none: unsupported ones are dropped)."""
-        return [s for s in self.sentences if s.is_claim and not s.verified]
 
 
 @dataclass

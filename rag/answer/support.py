@@ -9,20 +9,20 @@ from functools import lru_cache
 from typing import Sequence
 
 from rag.answer.markers import strip_markers
-from rag.text.language import STOPWORDS
+from rag.text.languages import union
 from rag.text.numbers import MONTHS, counts, find_numbers
 from rag.text.tokens import content_stems
+from rag.types import Question
 
 MIN_CONTENT_SHARE = 0.5   # share of a sentence's content stems the cited text must contain
 MIN_CONTENT_TOKENS = 2    # fewer content stems: a terse answer ("Polonia.", "85."), checked with the
                           # question; a sentence with more must have at least this many found
-BOILERPLATE = frozenset({"sumber", "source", "sources", "jawaban", "answer", "referensi", "reference"})
+BOILERPLATE = union("boilerplate")
 # Words that only qualify a number ("sebanyak 4.000", "about 34,000"): no fact of their own to support.
-QUANTIFIERS = frozenset("sebanyak sedikitnya setidaknya sekitar kurang lebih hampir sejumlah total jumlah "
-                        "about around approximately nearly almost roughly some total least".split())
+QUANTIFIERS = union("quantifiers")
 _WORD = re.compile(r"[^\W\d_]+")
-_NAME_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
-_NOT_NAMES = STOPWORDS["id"] | STOPWORDS["en"] | {"rp", "usd", "idr", "us"}
+_NAME_SUFFIXES = tuple(sorted(union("word_suffixes")))  # particles attached to a name ("Jakartanya")
+_NOT_NAMES = union("stopwords") | {"rp", "usd", "idr", "us"}
 
 
 def _miscounted(sentence: str, support: str, language: str) -> list[tuple[str, str, str]]:
@@ -68,7 +68,7 @@ def has_name(name: str, words: frozenset[str]) -> bool:
 
 
 def verify(sentence: str, citation_texts: list[str], language: str, *, label: str = "source",
-           context: Sequence[str] = (), question: str = "") -> tuple[bool, list[str]]:
+           context: Sequence[str] = (), question: Question | None = None) -> tuple[bool, list[str]]:
     """Do the sentence's numbers (counting the same thing), names and most content words occur in the
     cited texts?
 
@@ -79,8 +79,8 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     """
     sentence, support = strip_markers(sentence), "\n".join(citation_texts)
     values, _ = facts_of(support)
-    asked_values, asked_words = facts_of(question)
-    asked_stems = content_stems(question, language) if question else set()
+    asked_values, asked_words = (question.numbers, _letter_words(question)) if question else (frozenset(), frozenset())
+    asked_stems = question.content if question else frozenset()
     problems = [f"{'number' if raw[0].isdigit() else 'month'} {raw} not in {label}"
                 for raw, vs in find_numbers(sentence) if not vs & (values | asked_values)]
     problems += [f"number {raw} counts '{theirs}' in {label}, not '{ours}'"
@@ -105,6 +105,12 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     if share < MIN_CONTENT_SHARE or found < min(len(content), MIN_CONTENT_TOKENS):
         problems.append(f"only {share:.0%} of content words found in {label}")
     return not problems, problems
+
+
+@lru_cache(maxsize=256)
+def _letter_words(question: Question) -> frozenset[str]:
+    """The question's words as a supporting text's are compared: letters only ("covid-19" -> "covid")."""
+    return frozenset(part for word in question.words for part in _WORD.findall(word))
 
 
 @lru_cache(maxsize=None)

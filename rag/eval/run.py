@@ -107,7 +107,7 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
         if answer.refusal:
             continue
         scores["extractive_answers"].append(float(answer.extractive))
-        scores["answers_with_unsupported_sentence"].append(float(bool(answer.unsupported)))
+        scores["answers_with_unsupported_sentence"].append(float(any(s.is_claim and not s.verified for s in answer.sentences)))
         if not answer.extractive:
             scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
         for sentence in answer.sentences:

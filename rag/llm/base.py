@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import threading
-from typing import Iterator, Protocol
+from collections.abc import Generator
+from typing import Protocol, Sequence
 
 from rag.settings import Settings
 
 
 class ModelServerError(OSError):
     """A model server could not be reached, refused the request, or stopped mid-answer."""
+
+
+# A streamed completion: yields its pieces, returns {probe word: probability the completion starts with it}.
+Completion = Generator[str, None, dict[str, float]]
 
 
 class TextGenerator(Protocol):
@@ -30,7 +35,9 @@ class TextGenerator(Protocol):
 
     def stream(self, prompt: str, *, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None,
                stop: list[str] | None = None, temperature: float | None = None,
-               cancel: threading.Event | None = None, probe: dict[str, float] | None = None,
-               prefix: str = "") -> Iterator[str]:
-        """Yield the completion of ``prompt`` (or of the chat ``messages`` it was rendered from)."""
+               cancel: threading.Event | None = None, probe: Sequence[str] = (),
+               prefix: str = "") -> Completion:
+        """Yield the completion of ``prompt`` (or of the chat ``messages`` it was rendered from) piece by piece,
+        until done or ``cancel`` is set; return the probability that it starts with each of the ``probe`` words.
+        ``prefix`` is the start ``prompt`` shares with others of its kind (a model may keep its state)."""
         ...

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from rag.llm.base import Completion
 from rag.llm.loading import load_llama
 from rag.settings import Settings
 
@@ -82,37 +83,40 @@ class Generator:
         else:
             llm.load_state(state)
 
-    def _fill_probe(self, probe: dict[str, float]) -> None:
-        """First-token probabilities of ``probe``'s words, from the logits of the evaluated prompt."""
+    def _first_token_probabilities(self, words: Sequence[str]) -> dict[str, float]:
+        """The probability that the completion starts with each word's first token, from the logits of the
+        evaluated prompt."""
+        if not words:
+            return {}
         llm = self.llm
         logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
-        for word in probe:
+        found = {}
+        for word in words:
             first = llm.tokenize(word.encode("utf-8"), add_bos=False, special=False)[:1]
-            probe[word] = float(probabilities[first[0]]) if first else 0.0
+            found[word] = float(probabilities[first[0]]) if first else 0.0
+        return found
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, prompt: str, *, messages: list[dict[str, str]] | None = None,
                max_tokens: int | None = None, stop: list[str] | None = None, temperature: float | None = None,
-               cancel: threading.Event | None = None, probe: dict[str, float] | None = None,
-               prefix: str = "") -> Iterator[str]:
-        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set.
-        (``messages``, the chat ``prompt`` was rendered from, is for servers; here the prompt says it all.)
-
-        ``probe`` maps words to fill in, before the first piece, with the probability that the completion starts
-        with each word's first token (e.g. how likely the model is to decline). ``prefix``, the start ``prompt``
-        shares with others of its kind, is evaluated once and kept (see :meth:`_start`).
+               cancel: threading.Event | None = None, probe: Sequence[str] = (),
+               prefix: str = "") -> Completion:
+        """Yield the completion of ``prompt`` piece by piece; stops early when ``cancel`` is set. Returns the
+        probability that the completion starts with each ``probe`` word's first token (e.g. how likely the model
+        is to decline). (``messages``, the chat ``prompt`` was rendered from, is for servers; here the prompt says
+        it all.) ``prefix``, the start ``prompt`` shares with others of its kind, is evaluated once and kept
+        (see :meth:`_start`).
         """
         with self._generate_lock:
             llm = self.llm
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)  # as create_completion tokenizes it
             self._start(tokens, prefix)
             llm.eval(tokens[llm.n_tokens:])  # the completion finds the whole prompt evaluated and samples
-            if probe is not None:
-                self._fill_probe(probe)
+            probabilities = self._first_token_probabilities(probe)
             pieces = llm.create_completion(
                 prompt,
                 max_tokens=max_tokens or self.settings.max_answer_tokens,
@@ -127,3 +131,4 @@ class Generator:
                 text = piece["choices"][0]["text"]
                 if text:
                     yield text
+        return probabilities

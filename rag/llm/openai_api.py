@@ -13,9 +13,9 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from rag.llm.base import ModelServerError
+from rag.llm.base import Completion, ModelServerError
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,11 +81,11 @@ class ServerGenerator:
 
     def stream(self, prompt: str, *, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None,
                stop: list[str] | None = None, temperature: float | None = None,
-               cancel: threading.Event | None = None, probe: dict[str, float] | None = None,
-               prefix: str = "") -> Iterator[str]:
+               cancel: threading.Event | None = None, probe: Sequence[str] = (),
+               prefix: str = "") -> Completion:
         """Yield the completion piece by piece: of ``messages`` (chat) when given, else of ``prompt``.
 
-        ``probe`` words get the probability that the answer starts with them, from the first token's top
+        Returns the probability that the answer starts with each ``probe`` word, from the first token's top
         log-probabilities when the server returns them (0 otherwise). ``prefix`` is the in-process model's
         concern (servers keep their own prompt cache).
         """
@@ -98,19 +98,20 @@ class ServerGenerator:
             body["stop"] = stop
         if messages is not None:
             path, body["messages"] = "/chat/completions", messages
-            if probe is not None:
+            if probe:
                 body.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
         else:
             path, body["prompt"] = "/completions", prompt
-            if probe is not None:
+            if probe:
                 body["logprobs"] = TOP_LOGPROBS
         server, response = self._open(path, body)
-        probed = probe is None
+        probabilities = dict.fromkeys(probe, 0.0)
+        probed = not probe
         try:
             for event in _events(response, server.url):
                 choice = (event.get("choices") or [{}])[0]
                 if not probed and choice.get("logprobs"):  # the first token's (a chat stream opens with its role)
-                    _fill_probe(probe, choice["logprobs"])
+                    probabilities = _first_token_probabilities(probe, choice["logprobs"])
                     probed = True
                 piece = (choice.get("delta") or {}).get("content") if messages is not None else choice.get("text")
                 if cancel is not None and cancel.is_set():
@@ -122,6 +123,7 @@ class ServerGenerator:
         finally:
             response.close()  # the server sees the stream closed and stops generating
             self._release(server)
+        return probabilities
 
     def _open(self, path: str, body: dict[str, Any]) -> tuple[_Server, "httpx.Response"]:
         """Send the request to the least busy live server, skipping those that cannot be reached."""
@@ -219,16 +221,18 @@ def _events(response: "httpx.Response", url: str) -> Iterator[dict[str, Any]]:
         raise ModelServerError(f"the model server {url} stopped mid-answer ({_reason(exc)}): ask again") from exc
 
 
-def _fill_probe(probe: dict[str, float], logprobs: dict[str, Any]) -> None:
-    """Each probe word's probability: that of the longest top first token the word starts with."""
+def _first_token_probabilities(words: Sequence[str], logprobs: dict[str, Any]) -> dict[str, float]:
+    """Each word's probability: that of the longest top first token the word starts with."""
     if logprobs.get("content"):  # chat: [{token, logprob, top_logprobs: [{token, logprob}]}]
         top = {t["token"]: t["logprob"] for t in logprobs["content"][0].get("top_logprobs", [])}
     else:  # completions: {top_logprobs: [{token: logprob}]}
         top = (logprobs.get("top_logprobs") or [{}])[0] or {}
-    for word in probe:
+    found = {}
+    for word in words:
         matches = [(len(token.strip()), logprob) for token, logprob in top.items()
                    if token.strip() and word.startswith(token.strip())]
-        probe[word] = math.exp(max(matches)[1]) if matches else 0.0
+        found[word] = math.exp(max(matches)[1]) if matches else 0.0
+    return found
 
 
 def _reason(exc: Exception) -> str:

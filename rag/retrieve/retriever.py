@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
 
 from rag.embed.base import Embedder
 from rag.embed.factory import embedder_for
@@ -10,11 +12,23 @@ from rag.indexing.reader import Index, LiveIndex
 from rag.retrieve.fusion import adaptive_fusion, best_first, newer_first, tie_floor, weighted_fusion
 from rag.settings import Settings
 from rag.text.query import make_query
-from rag.types import Hit, Query
+from rag.types import Hit, Query, Question
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
 LegScores = tuple[dict[int, float], dict[int, float], dict[int, float]]  # dense, lexical, fused
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a search found, with what the answering steps read from the same index version."""
+
+    hits: list[Hit]
+    idf: Mapping[str, float] = field(default_factory=dict)  # how rare each of the question's stems is
+    embedder: Embedder | None = None  # the embedder, when it knows the question's language (to compare meanings)
 
 
 class Retriever:
@@ -52,29 +66,36 @@ class Retriever:
         """How much the dense leg counts for a query in ``language``."""
         return self.settings.dense_weight if self.embedder_knows(language) else self.settings.dense_weight_foreign
 
-    def idf(self, stem: str) -> float:
-        """How rare a stem is in the live index (see LexicalIndex.idf)."""
-        return self.index.lexical.idf(stem)
-
-    def leg_scores(self, query: str | Query, n: int) -> LegScores:
-        """Chunk id -> score for the dense leg's and the lexical leg's top ``n``, and their fusion."""
+    def leg_scores(self, query: str | Query, n: int, embedding: np.ndarray | None = None) -> LegScores:
+        """Chunk id -> score for the dense leg's and the lexical leg's top ``n``, and their fusion (``embedding``:
+        the query's, when already computed)."""
         with self.live.reading() as index:
-            return self._leg_scores(index, _as_query(query), n)
+            return self._leg_scores(index, _as_query(query), n, embedding)
 
     def search(self, query: str | Query, k: int | None = None, prefer_newer: bool = False) -> list[Hit]:
         """The ``k`` best passages for ``query`` (default ``settings.top_k``), best first.
 
         ``prefer_newer`` (for a question about the present) puts passages of newer articles first among those
         near-tied with the best, candidates beyond ``k`` included (``newer_first`` in rag.retrieve.fusion)."""
-        k = k or self.settings.top_k
-        query = _as_query(query)
         with self.live.reading() as index:
-            dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))
-            ranked = best_first(fused)
-            floor = tie_floor(fused[ranked[0]]) if ranked else 0.0
-            tied = sum(fused[cid] >= floor for cid in ranked) if prefer_newer else 0
-            best = ranked[:max(k, tied)]
-            chunks = index.store.chunks(best)
+            return self._search(index, _as_query(query), k or self.settings.top_k, prefer_newer)
+
+    def retrieve(self, question: Question) -> Retrieval:
+        """The passages for ``question`` (its search query; newer first among near-ties for a question about the
+        present), with the rarity of its stems in the same index version."""
+        with self.live.reading() as index:
+            hits = self._search(index, question.search, self.settings.top_k, question.latest)
+            idf = {stem: index.lexical.idf(stem) for stem in set(question.stems)} if hits else {}
+        knows = self.embedder_knows(question.reply_language)
+        return Retrieval(hits, idf, self.embedder if knows else None)
+
+    def _search(self, index: Index, query: Query, k: int, prefer_newer: bool) -> list[Hit]:
+        dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))
+        ranked = best_first(fused)
+        floor = tie_floor(fused[ranked[0]]) if ranked else 0.0
+        tied = sum(fused[cid] >= floor for cid in ranked) if prefer_newer else 0
+        best = ranked[:max(k, tied)]
+        chunks = index.store.chunks(best)
         hits = [
             Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published,
                 text=c.text, start=c.start, end=c.end, score=fused[cid],
@@ -83,10 +104,10 @@ class Retriever:
         ]
         return newer_first_hits(hits)[:k] if prefer_newer else hits
 
-    def _leg_scores(self, index: Index, query: Query, n: int) -> LegScores:
-        if query.embedding is None:
-            query.embedding = self.embedder.encode_query(query.text)
-        dense = dict(index.vectors.search(query.embedding, n))
+    def _leg_scores(self, index: Index, query: Query, n: int, embedding: np.ndarray | None = None) -> LegScores:
+        if embedding is None:
+            embedding = self.embedder.encode_query(query.text)
+        dense = dict(index.vectors.search(embedding, n))
         lexical = dict(index.lexical.search(query, n))
         return dense, lexical, self._fuse(index, query, dense, lexical)
 

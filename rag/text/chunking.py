@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import re
 
+from rag.text.languages import union
 from rag.types import Article, Chunk
 
 
 # Abbreviations after which a period never ends a sentence (case-sensitive). Words like
 # "dll.", "dsb.", "etc." are deliberately absent: they end a sentence when a capital follows.
-_ABBREVIATIONS = frozenset(
-    """Dr dr Drs Dra H Hj Prof Ir No Nos Jl Jln Gg Kec Kab Kel Prov Tbk PT Bpk Sdr Sdri Ny Tn
-    Kol Letjen Mayjen Brigjen Jend Kapt Komjen Irjen Kompol AKBP hal hlm
-    Mr Mrs Ms Mt St Jr Sr Inc Ltd Co Corp Gen Gov Sen Rep Col Lt Sgt Capt Rev Hon vs Vol Fig
-    Jan Feb Mar Apr Jun Jul Aug Agu Agt Sep Sept Oct Okt Nov Dec Des a.n u.p e.g i.e""".split()
-)
+_ABBREVIATIONS = union("abbreviations")
 _TLDS = frozenset("com net org id co io go ac gov edu info".split())
 _DOTTED = re.compile(r"^(?:[A-Za-z]{1,4}\.)+[A-Za-z]{1,4}$")
 # Only at the start of a run of punctuation, and possessive: a line of 40,000 "?!" took minutes otherwise.

@@ -9,25 +9,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text.language import STOPWORDS
+from rag.text.languages import union
+from rag.text.months import FULL_NAMES, MONTH_NUMBERS
 from rag.text.tokens import content_stems
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Month names count as numbers: "20 Januari 2026" matches "20/1/2026" and "20 January 2026".
-MONTHS = {name: str(i % 12 + 1) for i, name in enumerate(
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember "
-    "January February March April May June July August September October November December"
-    .split())}
+MONTHS = {name: str(MONTH_NUMBERS[name.lower()]) for name in sorted(FULL_NAMES)}
 _NUMBER_OR_MONTH = re.compile(NUMBER.pattern + r"|\b(?:" + "|".join(MONTHS) + r")\b")
 # Capitalised only: "May" is a month, "may" is not.
-_MONTH_WORDS = frozenset(MONTHS) | frozenset("Jan Feb Mar Apr Jun Jul Aug Agu Sep Sept Oct Okt Nov Dec Des".split())
+_MONTH_WORDS = frozenset(name.capitalize() for name in MONTH_NUMBERS)
 # Words after which a four-digit number is a year: "pada 2023", "in 2023", "tahun 2026", "since 1998".
-_YEAR_CUES = frozenset("pada tahun sejak akhir awal pertengahan in year since during".split())
+_YEAR_CUES = union("year_cues")
 _WORD = re.compile(r"[^\W\d_]+")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")  # the words right before and after a number, only spaces between
 _WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
 _UNIT_BEFORE = re.compile(r"(?:\b(?:Rp|USD|IDR|US)\s?\$?|\$|€|£)\s?$")
-_STOPWORDS = STOPWORDS["id"] | STOPWORDS["en"]
+_STOPWORDS = union("stopwords")
 _PHRASE_WORDS = 2  # words after a number that may say what it counts ("253 suku bangsa")
 
 

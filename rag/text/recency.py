@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import re
 
-#: Words and phrases that ask about the present, by language (lower case, matched as whole words).
-RECENCY_WORDS: dict[str, tuple[str, ...]] = {
-    "id": ("sekarang", "saat ini", "terbaru", "terkini", "terakhir", "kini", "tahun ini", "bulan ini",
-           "minggu ini", "pekan ini", "hari ini", "dewasa ini"),
-    "en": ("now", "nowadays", "currently", "current", "latest", "most recent", "newest", "this year",
-           "this month", "this week", "today"),
-}
+from rag.text.languages import LANGUAGES
+
 # Indonesian attaches particles to a word ("terbarunya", "sekarangkah"); a phrase's words may be spaced
 # or hyphenated apart. Word boundaries keep "kini" out of "kinerja" and "now" out of "known".
-_SUFFIX = {"id": r"(?:nya|lah|kah)?", "en": ""}
 _PATTERN = re.compile("|".join(
-    r"\b" + r"[\s-]+".join(map(re.escape, phrase.split())) + _SUFFIX[language] + r"\b"
-    for language, phrases in RECENCY_WORDS.items() for phrase in phrases), re.IGNORECASE)
+    r"\b" + r"[\s-]+".join(map(re.escape, phrase.split()))
+    + (f"(?:{'|'.join(lang.word_suffixes)})?" if lang.word_suffixes else "") + r"\b"
+    for lang in LANGUAGES.values() for phrase in lang.recency_words), re.IGNORECASE)
 
 
 def recency_word(text: str) -> str | None:

@@ -5,8 +5,9 @@ import re
 from functools import lru_cache
 
 from rag.text.language import STOPWORDS
+from rag.text.languages import LANGUAGES
 
-STEMMER_NAMES = {"id": "indonesian", "en": "english"}
+STEMMER_NAMES = {code: lang.stemmer for code, lang in LANGUAGES.items()}
 # Numbers keep their separators together ("4.000", "49,07") and lose them, so 4.000 matches 4000.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -30,10 +31,10 @@ def _stopword_stems(language: str) -> frozenset[str]:
 def tokenize(text: str, language: str) -> list[str]:
     """Lower-cased stems for ``language`` ("id", "en") without stopwords; numbers lose separators.
 
-    Text in an undetermined language ("und") gets the stems of both languages; text in any other
+    Text in an undetermined language ("und") gets the stems of every language; text in any other
     language is split into words without stemming or stopword removal.
     """
-    languages = [language] if language in STEMMER_NAMES else ["id", "en"] if language == "und" else []
+    languages = [language] if language in STEMMER_NAMES else list(STEMMER_NAMES) if language == "und" else []
     words = [m.group() for m in _TOKEN.finditer(text.lower())]
     words = [re.sub(r"[.,]", "", w) if w[0].isdigit() else w for w in words]
     if not languages:

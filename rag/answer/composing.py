@@ -1,0 +1,63 @@
+"""The answer shown: the checked sentences of the draft, or else the best evidence sentence quoted."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+from rag.answer.citations import Checked
+from rag.answer.evidence import Evidence
+from rag.answer.markers import strip_markers
+from rag.answer.records import Answer, AnswerSentence, Citation
+from rag.text.numbers import NUMBER, number_phrase
+
+logger = logging.getLogger(__name__)
+
+
+def quote(evidence: Evidence, number: int) -> Citation:
+    """An evidence sentence as a citation of source ``[number]``, with article offsets."""
+    hit = evidence.hit
+    return Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id,
+                    hit.start + evidence.start, hit.start + evidence.end, evidence.text)
+
+
+def newest_date(cited: list[Citation]) -> str | None:
+    """The newest date of the articles ``cited`` (None when none is dated: no date is made up)."""
+    return max((c.published for c in cited if c.published), default=None)
+
+
+def compose(answer: Answer, checked: Checked, best: Citation, latest: bool) -> Answer:
+    """``answer`` with what it shows: the checked claims (a bare number with what it counts, "253 suku
+    bangsa [1]"), or, when none checked out, the ``best`` evidence sentence itself; ``latest`` (a question about
+    the present): with the date of the newest article it cites."""
+    if checked.shown:
+        text, sentences = _joined([_with_unit(s) for s in checked.shown])
+        evidence = list({(c.article_id, c.start): c for s in checked.shown for c in s.citations}.values())
+        extractive = False
+    else:  # the model's words did not check out (or it declined): the evidence sentence is the answer
+        logger.info("answering with the evidence sentence; the draft did not verify: %r", answer.draft)
+        text, evidence, extractive = best.quote, [best], True
+        sentences = [AnswerSentence(best.quote, 0, len(best.quote), [1], [best], verified=True)]
+    return replace(answer, text=text, sentences=sentences, evidence=evidence, extractive=extractive,
+                   dropped=checked.dropped, as_of=newest_date(evidence) if latest else None)
+
+
+def _with_unit(sentence: AnswerSentence) -> AnswerSentence:
+    """A bare number ("253 [1]") as its supporting sentence writes it, with its currency and what it counts
+    ("253 suku bangsa [1]"): a reader should not have to open the source to learn 253 of what."""
+    plain = strip_markers(sentence.text).strip(" .")
+    if not re.fullmatch(NUMBER.pattern, plain):
+        return sentence
+    phrase = next(filter(None, (number_phrase(plain, c.quote) for c in sentence.citations)), plain)
+    return replace(sentence, text=sentence.text.replace(plain, phrase, 1))
+
+
+def _joined(sentences: list[AnswerSentence]) -> tuple[str, list[AnswerSentence]]:
+    """One text of ``sentences`` (stripped of anything between them), with their spans in that text."""
+    parts, placed, position = [], [], 0
+    for sentence in sentences:
+        text = sentence.text.strip()
+        placed.append(replace(sentence, text=text, start=position, end=position + len(text)))
+        parts.append(text)
+        position += len(text) + 1
+    return " ".join(parts), placed

@@ -1,0 +1,71 @@
+"""Language resources: every word list, pattern and text the product uses for one language, in one file per
+language (``id.py``, ``en.py``). Adding a language is one new file here that defines ``LANGUAGE``.
+
+Modules read a language with :func:`language` and a word list of all languages together with
+:func:`union`; nothing else in the library spells out words of a language.
+"""
+from __future__ import annotations
+
+import pkgutil
+from dataclasses import dataclass
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class Language:
+    """What the product knows of one language."""
+
+    code: str                             # ISO 639-1, as detected and stored with articles
+    stemmer: str                          # PyStemmer's algorithm name
+    # detection and lexical matching
+    markers: frozenset[str]               # frequent function words (almost) never used in other languages
+    stopwords: frozenset[str]
+    word_shape: str                       # regex: a word shaped like this language's (affixes), a tie-breaker
+    abbreviations: frozenset[str]         # a period after these never ends a sentence (case-sensitive)
+    # dates and numbers
+    months: tuple[tuple[str, ...], ...]   # per month, in order: the name, then its abbreviations (lower case)
+    days: frozenset[str]                  # weekday names and other date words (lower case)
+    number_words: frozenset[str]          # words that are numbers ("tiga", "dozen")
+    year_cues: frozenset[str]             # words after which a four-digit number is a year ("pada", "since")
+    # questions
+    question_kinds: tuple[tuple[str, str], ...]  # (kind, regex over the lower-cased question); kinds in order
+    count_question: str                   # regex: the word after it is what "how many" counts (group 1)
+    copulas: frozenset[str]               # defining verbs ("adalah", "is")
+    recency_words: tuple[str, ...]        # words and phrases that ask about the present
+    word_suffixes: tuple[str, ...]        # particles attached to a word ("nya", "lah")
+    anaphora: frozenset[str]              # words that point back to an earlier turn
+    addresses_model: str                  # regex: text addressed to the model (prompt injection)
+    # what the answer layer writes and reads
+    boilerplate: frozenset[str]           # "Sumber:", "Answer:" around an answer: nothing to check
+    quantifiers: frozenset[str]           # words that only qualify a number ("sekitar", "about")
+    instructions: str                     # the answering prompt's instructions
+    decline: str                          # what the model writes when the excerpts hold no answer
+    prompt_labels: tuple[str, str, str]   # excerpts, question, answer (completion prompts)
+    prompt_example: tuple[str, str, str]  # sources, question, answer: one worked example for base models
+    refusal: str                          # the reply when the articles do not say
+    quote_label: str                      # shown before an answer that is the evidence sentence itself
+    as_of: str                            # the article date of an answer about the present; {date}
+
+
+#: The language of replies to a question whose language is not known.
+FALLBACK = "id"
+
+
+def _load() -> dict[str, Language]:
+    found: list[Language] = [import_module(f"{__name__}.{module.name}").LANGUAGE
+                             for module in pkgutil.iter_modules(__path__)]
+    return {lang.code: lang for lang in sorted(found, key=lambda lang: (lang.code != FALLBACK, lang.code))}
+
+
+#: Every language the product knows, by code (the fallback first).
+LANGUAGES: dict[str, Language] = _load()
+
+
+def language(code: str) -> Language:
+    """The resources of ``code``, or of the fallback language for a code the product does not know."""
+    return LANGUAGES.get(code) or LANGUAGES[FALLBACK]
+
+
+def union(field: str) -> frozenset[str]:
+    """One word list of every language together (e.g. ``union("stopwords")``)."""
+    return frozenset().union(*(getattr(lang, field) for lang in LANGUAGES.values()))

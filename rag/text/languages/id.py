@@ -1,0 +1,79 @@
+"""Indonesian (Bahasa Indonesia)."""
+from rag.text.languages import Language
+
+_MARKERS = """yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan juga oleh
+sebagai apa siapa kapan berapa dimana bagaimana mengapa kenapa apakah siapakah berapakah
+kapankah manakah telah sudah belum ada atau tersebut karena saat bahwa kata para lebih
+bisa dapat harus masih serta setelah sejak hingga sampai namun tetapi tapi saja
+kami kita mereka dia ia saya anda menurut secara sekitar banyak baru agar jika kalau
+maka yaitu ialah"""
+
+_STOPWORDS = """
+aku engkau kamu beliau kalian ini itu sini situ sana begitu begini demikian
+adalah ialah merupakan yakni yaitu bahwa karena sebab oleh untuk bagi buat demi guna
+dari daripada kepada terhadap tentang mengenai seperti sebagai antara bersama tanpa
+dengan dalam pada di ke atas bawah luar antara sekitar sejak hingga sampai selama
+ketika saat waktu sewaktu sementara sambil setelah sesudah sebelum lalu kemudian
+dan atau serta tetapi tapi namun melainkan sedangkan padahal jika jikalau kalau apabila
+bila maka agar supaya meskipun walaupun biarpun kendati
+sudah telah sedang masih akan belum pernah baru segera
+tidak tak bukan jangan belum
+ada adanya juga pun lah kah tah nya
+saja hanya cuma lagi pula bahkan justru memang tentu pasti mungkin barangkali
+sangat amat paling lebih kurang terlalu cukup agak
+semua segala seluruh setiap tiap masing para banyak beberapa sebagian
+yang ini itu tersebut
+bisa dapat boleh harus mesti perlu mau ingin hendak
+apa siapa kapan berapa dimana di mana mana bagaimana mengapa kenapa manakah apakah
+siapakah berapakah kapankah bagaimanakah mengapakah dimanakah
+kata ujar ucap menurut
+"""
+
+_DECLINE = "Tidak disebutkan."
+
+LANGUAGE = Language(
+    code="id",
+    stemmer="indonesian",
+    markers=frozenset(_MARKERS.split()),
+    # "di mana" as a phrase, for phrase-aware callers
+    stopwords=frozenset(_STOPWORDS.split()) | frozenset(_MARKERS.split()) | {"di mana"},
+    word_shape=r"^(?:me[mnr]?|ber|ter|di|pe[mnr]?)\w{3,}|(?:nya|kan|lah)$",
+    abbreviations=frozenset("""Dr dr Drs Dra H Hj Prof Ir No Nos Jl Jln Gg Kec Kab Kel Prov Tbk PT Bpk Sdr Sdri Ny Tn
+        Kol Letjen Mayjen Brigjen Jend Kapt Komjen Irjen Kompol AKBP hal hlm Agu Agt Okt Des a.n u.p""".split()),
+    months=(("januari", "jan"), ("februari", "feb"), ("maret", "mar"), ("april", "apr"), ("mei",),
+            ("juni", "jun"), ("juli", "jul"), ("agustus", "agu", "agt", "ags"), ("september", "sep", "sept"),
+            ("oktober", "okt"), ("november", "nov"), ("desember", "des")),
+    days=frozenset("senin selasa rabu kamis jumat sabtu minggu abad".split()),
+    number_words=frozenset("satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus "
+                           "ribu juta miliar triliun setengah seratus seribu separuh".split()),
+    year_cues=frozenset("pada tahun sejak akhir awal pertengahan".split()),
+    question_kinds=(
+        ("date", r"\b(?:kapan\w*|tahun berapa|tanggal berapa|pada tahun apa)\b"),
+        ("number", r"\bberapa\w*\b"),
+        ("name", r"\b(?:siapa\w*|di ?mana\w*)\b"),
+        ("definition", r"\b(?:apa(?:kah)? (?:yang )?(?:di)?maksud|apa(?:kah)? (?:itu|arti|pengertian)|apa arti\w*|"
+                       r"pengertian|definisi)\b"),
+    ),
+    count_question=r"\bberapa(?:kah)?\s+(?:(?:jumlah|banyak(?:nya)?|besar|total)\s+)*([^\W\d_]+)",
+    copulas=frozenset("adalah merupakan ialah yaitu yakni berarti disebut".split()),
+    recency_words=("sekarang", "saat ini", "terbaru", "terkini", "terakhir", "kini", "tahun ini", "bulan ini",
+                   "minggu ini", "pekan ini", "hari ini", "dewasa ini"),
+    word_suffixes=("nya", "lah", "kah", "pun", "ku", "mu"),
+    anaphora=frozenset({"itu", "tersebut", "ini", "dia", "ia", "mereka", "beliau", "sana", "situ", "nya"}),
+    addresses_model=(r"\b(?:abaikan|lupakan|hiraukan)\s+(?:(?:semua|seluruh|segala|setiap)\s+)?"
+                     r"(?:instruksi|perintah|arahan|petunjuk|prompt)\b"),
+    boilerplate=frozenset({"sumber", "jawaban", "referensi"}),
+    quantifiers=frozenset("sebanyak sedikitnya setidaknya sekitar kurang lebih hampir sejumlah total jumlah".split()),
+    instructions=("Jawab pertanyaan hanya dengan informasi dari kutipan artikel bernomor di bawah. Tulis jawaban "
+                  "singkat, satu kalimat dalam bahasa Indonesia. Salin angka dan nama persis seperti tertulis di "
+                  "kutipan, lalu tulis nomor kutipan yang kamu pakai, misalnya [1]. Jika kutipan tidak memuat "
+                  "jawabannya, tulis hanya: " + _DECLINE),
+    decline=_DECLINE,
+    prompt_labels=("Kutipan", "Pertanyaan", "Jawaban"),
+    prompt_example=("[1] Jembatan Baru Dibuka (2026-01-10)\nJembatan Sungai Musi yang baru dibuka pada Sabtu. "
+                    "Panjangnya 1.200 meter dan dibangun dengan biaya Rp 1,3 triliun.",
+                    "Berapa panjang jembatan baru itu?", "Panjang jembatan itu 1.200 meter [1]."),
+    refusal="Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
+    quote_label="Kutipan dari artikel",
+    as_of="Per {date} (tanggal artikel)",
+)
