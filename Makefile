@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LLAMA_CPP_VERSION := 0.3.36
 # No -march=native (portable AVX2 build, and no AMX code, whose extra buffers crash in these VMs);
-# no multimodal (llava/mtmd) library, which this product does not use. See README "Setup".
+# no multimodal (llava/mtmd) library, which this product does not use. See docs/setup.md.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 

@@ -7,8 +7,8 @@ the share of answers that are the quoted evidence sentence, citation precision (
 article), answers shown with an unsupported sentence, model drafts with one, and latency (evidence
 = first useful text, first token, total). Indexes are shared with bench/retrieval.py (bench/out).
 
-    python bench/answers.py --sets facqa-valid,idk-mrc-valid --models gemma3-270m,qwen2.5-coder-1.5b --limit 60
-    python bench/answers.py --full                                # every question of every set
+    python -m bench.answers --sets facqa-valid,idk-mrc-valid --models gemma3-270m,qwen2.5-coder-1.5b --limit 60
+    python -m bench.answers --full                                # every question of every set
 
 Each run's per-question details go to bench/out/answers-<set>-<model>.json.
 """
@@ -20,9 +20,9 @@ import os
 import time
 from pathlib import Path
 
+from bench.common import EVAL_DIR, OUT_DIR
 from rag.eval.run import evaluate
 from rag.settings import Settings
-from paths import EVAL_DIR, OUT_DIR
 
 SETS = ["facqa-valid", "idk-mrc-valid", "tydiqa-id-valid", "xquad-en"]
 COLUMNS = [("gold_contained", "gold in answer"), ("gold_shown", "gold in answer or its evidence"), ("exact_match", "EM"), ("token_f1", "F1"),

@@ -1,9 +1,9 @@
 """The two index backends side by side: ``store_backend=local`` (SQLite + FAISS + bm25s files) and
 ``store_backend=milvus`` (here Milvus Lite, embedded; the same pymilvus code path as a Milvus server).
 
-    python bench/backends.py                    # recall on facqa-valid + xquad-en, scale at 10k chunks
-    python bench/backends.py --full             # recall on all four sets, scale at 10k and 100k chunks
-    python bench/backends.py --sets xquad-en --sizes 10000
+    python -m bench.backends                    # recall on facqa-valid + xquad-en, scale at 10k chunks
+    python -m bench.backends --full             # recall on all four sets, scale at 10k and 100k chunks
+    python -m bench.backends --sets xquad-en --sizes 10000
 
 Recall: each eval set's articles are indexed by both backends with the same vectors (the real embedder runs
 once; the Milvus build gets its vectors from a cache of the local build's), then every answerable question
@@ -20,13 +20,14 @@ import json
 import logging
 import os
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from bench.common import EVAL_DIR, OUT_DIR
+from bench.latency import make_queries, percentiles, write_corpus
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.eval.metrics import article_rank, gold_aliases, load_questions, ranking_metrics
@@ -35,8 +36,6 @@ from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.text.language import detect_language
 from rag.text.query import make_query
-from latency import make_queries, percentiles, write_corpus
-from paths import EVAL_DIR, OUT_DIR
 
 BACKENDS = ("local", "milvus")
 QUICK_SETS, ALL_SETS = ["facqa-valid", "xquad-en"], ["facqa-valid", "xquad-en", "idk-mrc-valid", "tydiqa-id-valid"]

@@ -1,6 +1,6 @@
 """Embedding speed of the bundled embedders on the same passages, interleaved in one run.
 
-    python bench/embedders.py [--passages 256] [--runs 3]
+    python -m bench.embedders [--passages 256] [--runs 3]
 
 Passages are the first N paragraphs of ../shared/eval/idk-mrc-valid (Indonesian Wikipedia; the sample
 articles' chunks when the eval data is absent). Per run and model: `Embedder.encode` of all passages
@@ -15,11 +15,12 @@ import os
 import statistics
 import time
 
+from bench.common import EVAL_DIR
 from rag.embed.factory import create_embedder
 from rag.ingest.articles import load_folder
 from rag.settings import Settings
 from rag.text.chunking import chunk_article
-from paths import BENCH, EVAL_DIR
+from tests.helpers.corpus import SAMPLE_ARTICLES
 
 MODELS = ["all-MiniLM-L6-v2", "multilingual-e5-small"]
 QUERY = "Siapa nama Presiden Uzbekistan?"
@@ -30,7 +31,7 @@ def passages(n: int) -> tuple[list[str], str]:
     if eval_file.exists():
         with eval_file.open(encoding="utf-8") as lines:
             return [json.loads(line)["text"] for _, line in zip(range(n), lines)], "idk-mrc-valid paragraphs"
-    articles = load_folder(BENCH.parent / "articles").articles
+    articles = load_folder(SAMPLE_ARTICLES).articles
     return [c.text for a in articles for c in chunk_article(a)][:n], "sample article chunks"
 
 

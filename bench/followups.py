@@ -1,6 +1,6 @@
 """Follow-up questions: which query rewriting finds the first turn's article (sample corpus).
 
-    python bench/followups.py [--models gemma3-270m,smollm2]
+    python -m bench.followups [--models gemma3-270m,smollm2]
 
 Each case is a first question and a follow-up that only makes sense after it. For each way of
 building the retrieval query — the raw follow-up, the heuristic (rag.answer.conversation.standalone_query)
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from pathlib import Path
 
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.indexing.builder import build_index
@@ -19,8 +18,8 @@ from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.text.query import make_query
+from tests.helpers.corpus import SAMPLE_ARTICLES
 
-ARTICLES = Path(__file__).resolve().parents[1] / "articles"
 CASES = [  # (first question, follow-up, file of the article both are about)
     ("Berapa warga yang mengungsi karena banjir di Demak?", "dan kapan itu terjadi?", "banjir-demak"),
     ("Berapa harga beras medium sekarang?", "Kenapa harganya naik?", "harga-beras"),
@@ -44,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load({"index_dir": tmp}, env={})
-        build_index(ARTICLES, settings)
+        build_index(SAMPLE_ARTICLES, settings)
         retriever = Retriever(settings)
         methods = {"raw follow-up": lambda q, h: q,
                    "heuristic (default)": lambda q, h: standalone_query(make_query(q), h).text}

@@ -1,7 +1,7 @@
 """Ingest speed: a full build against the raw embedding call, and the cost of one changed article.
 
-    python bench/ingest.py [--articles 1000] [--runs 1]      (--full: 3 runs)
-    RAG_EMBED_MODEL=all-MiniLM-L6-v2 python bench/ingest.py  (another embedder)
+    python -m bench.ingest [--articles 1000] [--runs 1]      (--full: 3 runs)
+    RAG_EMBED_MODEL=all-MiniLM-L6-v2 python -m bench.ingest  (another embedder)
 
 A synthetic corpus of news-like Indonesian articles is written to a temp folder. Per run, in one process:
 (1) a full `build_index` (read, chunk, embed, FAISS, SQLite, BM25, publish), (2) the model's own

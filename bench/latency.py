@@ -1,8 +1,8 @@
 """Query latency at 1k / 10k / 100k chunks: the product's retrieval against raw FAISS + bm25s calls.
 
-    python bench/latency.py                 # 1k and 10k chunks, 300 queries each
-    python bench/latency.py --full          # adds 100k chunks
-    python bench/latency.py --full --dense-only 300000 --real   # + dense leg alone at 300k, real-vector recall
+    python -m bench.latency                 # 1k and 10k chunks, 300 queries each
+    python -m bench.latency --full          # adds 100k chunks
+    python -m bench.latency --full --dense-only 300000 --real   # + dense leg alone at 300k, real-vector recall
 
 Per size, a synthetic corpus (JSONL articles of Indonesian- and English-like text: real function words
 plus made-up content words with Zipf frequencies, 40 words per topic) is indexed by the real
@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import BENCH, EVAL_DIR, OUT_DIR
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.indexing.builder import build_index
@@ -47,7 +48,6 @@ from rag.indexing.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
 from rag.settings import Settings
 from rag.text.language import STOPWORDS
 from rag.text.tokens import tokenize
-from paths import EVAL_DIR, OUT_DIR
 
 DIM = 384
 CHUNKS_PER_ARTICLE = 7  # ~5,600 characters per article at chunk_chars=800
@@ -275,8 +275,8 @@ def worker(settings_json: str, queries_file: str) -> None:
 def run_worker(settings: Settings, queries_file: Path) -> dict:
     values = {"index_dir": str(settings.index_dir), "index_name": settings.index_name,
               "candidates": settings.candidates, "top_k": settings.top_k}
-    done = subprocess.run([sys.executable, __file__, "--worker", json.dumps(values), str(queries_file)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "bench.latency", "--worker", json.dumps(values), str(queries_file)],
+                          capture_output=True, text=True, check=True, cwd=BENCH.parent)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

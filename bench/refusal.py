@@ -1,8 +1,8 @@
 """Sentence evidence and the refusal it calibrates, on ../shared/eval (idk-mrc-valid: about half of its
 questions are unanswerable).
 
-    python bench/refusal.py [--sets idk-mrc-valid,facqa-valid,tydiqa-id-valid,xquad-en] [--thresholds ...]
-    python bench/refusal.py --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
+    python -m bench.refusal [--sets idk-mrc-valid,facqa-valid,tydiqa-id-valid,xquad-en] [--thresholds ...]
+    python -m bench.refusal --details bench/out/answers-idk-mrc-valid-qwen2.5-coder-1.5b.json
 
 The pipeline refuses when the answerability score is below ``min_answerability``. Before generation the
 score is the evidence's (rag.answer.evidence.answerability: how well the best sentence of the retrieved passages
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from bench.common import EVAL_DIR, OUT_DIR, index_eval_set  # the same cached index as bench/retrieval.py
 from rag.answer.evidence import EVIDENCE_SENTENCES, rank_evidence
 from rag.text.question import make_question
 from rag.embed.base import Embedder
@@ -29,10 +29,6 @@ from rag.embed.factory import create_embedder
 from rag.eval.metrics import contains, load_questions
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).parent))
-from retrieval import build  # noqa: E402  (the same cached index as bench/retrieval.py)
-from paths import EVAL_DIR, OUT_DIR  # noqa: E402
 
 THRESHOLDS = "0.1,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6"
 
@@ -53,7 +49,7 @@ def curve(rows: list[tuple[bool, float]], thresholds: list[float]) -> list[str]:
 def evidence_scores(name: str, args, embedder: Embedder) -> tuple[list[tuple[bool, float]], list[tuple[bool, bool]]]:
     """Per question: (answerable, evidence score); per answerable question: (the best sentence holds the
     gold answer, one of the best EVIDENCE_SENTENCES does)."""
-    settings = build(name, args.eval_dir, args.out, embedder)
+    settings = index_eval_set(name, args.eval_dir, args.out, embedder)
     retriever = Retriever(settings, embedder)
     rows, sentences = [], []
     for q in load_questions(args.eval_dir / name / "questions.jsonl"):

@@ -7,28 +7,26 @@ sweep of dense weights, and a few experimental variants. Ends with the fusion ta
 >= the better leg on R@1, R@5 and MRR@10 on every set; no metric more than 0.005 below the old
 default) and the time the fusion itself takes per query.
 
-    python bench/retrieval.py                      # facqa-valid + xquad-en, first 300 questions each
-    python bench/retrieval.py --full               # every set (adds idk-mrc-valid, tydiqa-id-valid), every question
-    python bench/retrieval.py --sets tydiqa-id-valid --weights 0,0.2,0.4
+    python -m bench.retrieval                      # facqa-valid + xquad-en, first 300 questions each
+    python -m bench.retrieval --full               # every set (adds idk-mrc-valid, tydiqa-id-valid), every question
+    python -m bench.retrieval --sets tydiqa-id-valid --weights 0,0.2,0.4
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import bm25s
 
+from bench.common import EVAL_DIR, OUT_DIR, index_eval_set
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.eval.metrics import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
-from rag.indexing.builder import build_index
 from rag.indexing.lexical import LexicalIndex
 from rag.retrieve.fusion import adaptive_fusion, weighted_fusion
 from rag.retrieve.retriever import Retriever
@@ -36,8 +34,6 @@ from rag.settings import Settings
 from rag.text.language import STOPWORDS, detect_language
 from rag.text.query import make_query
 from rag.text.tokens import tokenize
-from fusion_rules import rrf_fusion
-from paths import EVAL_DIR, OUT_DIR
 
 QUICK_SETS = ["facqa-valid", "xquad-en"]
 ALL_SETS = ["facqa-valid", "xquad-en", "idk-mrc-valid", "tydiqa-id-valid"]
@@ -45,7 +41,7 @@ QUICK_LIMIT = 300
 KS = (1, 5, 20)
 # The main rows of every table; the fusion target compares NEW with the legs and with OLD.
 DENSE, LEXICAL, OLD, NEW = "dense", "lexical", "fused: weighted (old default)", "fused: adaptive (new default)"
-FUSED_DEFAULT = NEW  # the row that is the product's configured default (bench/baselines.py reports it)
+FUSED_DEFAULT = NEW  # the row that is the product's configured default (bench/experiments/baselines.py reports it)
 TARGET_METRICS = ("recall@1", "recall@5", "mrr@10")
 MAX_DROP = 0.005  # no metric of the new default may fall further than this below the old one
 BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / production default: k1=1.5, b=0.75
@@ -54,6 +50,15 @@ BM25_VARIANTS = [(1.2, 0.75), (0.9, 0.75), (0.9, 0.4), (1.5, 0.3)]  # bm25s / pr
 # ("apa nama", "yang di|maksud", "di|sebut").
 QUERY_NOISE = STOPWORDS["id"] | {"nama", "maksud", "sebut"}
 Ranking = dict  # key (chunk id or article id) -> score
+
+
+def rrf_fusion(dense: Ranking, lexical: Ranking, k: int = 60) -> Ranking:
+    """Reciprocal-rank fusion: the baseline the benchmark compares against (the product does not use it)."""
+    fused: Ranking = {}
+    for leg in (dense, lexical):
+        for rank, key in enumerate(sorted(leg, key=leg.get, reverse=True)):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank + 1)
+    return fused
 
 
 # --- experimental fusion variants (candidates for rag/retrieve/fusion.py) -------------------------------
@@ -126,23 +131,10 @@ def target_check(name: str, ranks: dict, answers: dict) -> tuple[bool, list[str]
 
 
 # --- one eval set --------------------------------------------------------------------------------
-def build(name: str, eval_dir: Path, out_dir: Path, embedder: Embedder) -> Settings:
-    """Index only the set's articles.jsonl (never questions.jsonl) into out_dir/index-<name>."""
-    settings = Settings.load({"index_dir": out_dir, "index_name": f"index-{name}"})
-    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as corpus:
-        shutil.copy(eval_dir / name / "articles.jsonl", Path(corpus) / "articles.jsonl")
-        start = time.perf_counter()
-        report = build_index(Path(corpus), settings, embedder)
-    print(f"index {name}: {len(report.added)} added, {report.unchanged} unchanged, "
-          f"{len(report.duplicates)} duplicates merged, {report.chunks_embedded} chunks embedded, "
-          f"{len(report.problems)} problems ({time.perf_counter() - start:.1f}s)", flush=True)
-    return settings
-
-
 def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str], dict]:
     """Ranks of the gold article and of the first answering passage per method, query languages, timings."""
     start = time.perf_counter()
-    settings = build(name, args.eval_dir, args.out, embedder)
+    settings = index_eval_set(name, args.eval_dir, args.out, embedder)
     built = time.perf_counter()
     retriever = Retriever(settings, embedder)
     index, n = retriever.index, settings.candidates
@@ -198,7 +190,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         ranks["x lexical, id question words dropped"].append(by_chunk(quiet))
         ranks["x id question words dropped (default w)"].append(by_chunk(weighted_fusion(dense, quiet, w)))
         for label, lex in variants.items():
-            other = dict(lex.search(text, lang, n))
+            other = dict(lex.search(make_query(text, lang), n))
             ranks[f"x lexical {label}"].append(by_chunk(other))
             ranks[f"x {label} (default w)"].append(by_chunk(weighted_fusion(dense, other, w)))
     total = time.perf_counter() - start

@@ -1,6 +1,6 @@
 """One answer in the app's process against the same answer through a model server, on one machine.
 
-    .venv/bin/python bench/servers.py [--runs 3]
+    .venv/bin/python -m bench.servers [--runs 3]
 
 The sample articles/ folder is indexed into a temporary folder; one `python -m llama_cpp.server` with the
 default GGUF (1 thread, like the in-process default on 2 cores) starts on loopback. Each sample question
@@ -15,26 +15,22 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from rag.answer.pipeline import Pipeline
+from rag.embed.factory import embedder_for
+from rag.indexing.builder import build_index
+from rag.retrieve.retriever import Retriever
+from tests.helpers.corpus import SAMPLE_ARTICLES, SAMPLE_QUESTIONS, make_settings
+from tests.helpers.processes import model_server, served_settings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    from conftest import SAMPLE_ARTICLES, make_settings, model_server, served_settings
-
-    from rag.answer.pipeline import Pipeline
-    from rag.embed.factory import embedder_for
-    from rag.indexing.builder import build_index
-    from rag.retrieve.retriever import Retriever
-
-    questions = json.loads((ROOT / "tests" / "sample_questions.json").read_text(encoding="utf-8"))
+    questions = json.loads(SAMPLE_QUESTIONS.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         shutil.copytree(SAMPLE_ARTICLES, tmp / "articles")

@@ -26,7 +26,8 @@ _ERRORS = ("RagError", "SettingsError", "MissingPackage", "ModelNotFound", "Mode
 # Public name -> the module that defines it.
 _PUBLIC = {
     **dict.fromkeys(_ERRORS, "rag.errors"), "Settings": "rag.settings",
-    "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types",
+    "Article": "rag.types", "Hit": "rag.types", "Query": "rag.types", "Question": "rag.types",
+    "make_question": "rag.text.question",
     "Library": "rag.library", "BuildReport": "rag.indexing.builder", "build_index": "rag.indexing.backend",
     "Retriever": "rag.retrieve.retriever",
     "Pipeline": "rag.answer.pipeline", "Answer": "rag.answer.records", "Token": "rag.answer.records",
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
     from rag.settings import Settings
     from rag.text.query import make_query
     from rag.text.recency import asks_for_latest
-    from rag.types import Article, Hit, Query
+    from rag.text.question import make_question
+    from rag.types import Article, Hit, Query, Question
 
 
 def __getattr__(name: str) -> Any:

@@ -1,32 +1,51 @@
-"""Shared fixtures: the real bundled embedder (loaded once) and a built index of the sample corpus."""
+"""Shared fixtures (the real bundled embedder, loaded once; a built index of the sample corpus; the app and
+model servers on loopback) and the markers.
+
+Markers (registered in pyproject.toml): ``model`` (loads an embedder or a GGUF, here or in a process the test
+starts), ``browser`` (drives Chromium), ``slow`` (crash/kill, load, or over a minute). A test that uses one of
+MODEL_FIXTURES is marked ``model`` here; any other that loads a model says so itself (``pytestmark`` or a
+decorator). Every test with none of the three is marked ``unit``, and runs under
+``tests.helpers.guard.no_models_or_servers``: a unit test that loads a model or starts a server fails, so
+``pytest -m unit`` stays fast and model-free.
+"""
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from netguard.sitecustomize import is_loopback  # the subprocesses' guard, same rule
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.indexing.builder import build_index
 from rag.settings import Settings
+from tests.helpers.corpus import SAMPLE_ARTICLES, make_settings
+from tests.helpers.guard import no_models_or_servers
+from tests.helpers.processes import ServedModel, model_server, running_app
+from tests.netguard.sitecustomize import is_loopback  # the subprocesses' guard, same rule
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_ARTICLES = ROOT / "articles"
+NOT_UNIT = ("model", "browser", "slow")
+MODEL_FIXTURES = {"embedder", "sample_settings", "server", "library", "library_app", "model_servers"}
 
 
-def make_settings(tmp_path: Path, **values) -> Settings:
-    """Settings isolated from the caller's RAG_* environment, with the index under ``tmp_path``."""
-    return Settings.load({"index_dir": tmp_path / "index", **values}, env={})
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker("model")
+        if not any(item.get_closest_marker(name) for name in NOT_UNIT):
+            item.add_marker("unit")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem) -> Iterator[None]:
+    """Unit tests, their fixtures included, run under the guard."""
+    if item.get_closest_marker("unit"):
+        with no_models_or_servers():
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -69,68 +88,6 @@ def sample_settings(tmp_path_factory, embedder) -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log, what: str) -> None:
-    """Return once ``process`` listens on loopback ``port``; fail with the end of its ``log`` if it does not."""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    log.seek(0)
-    pytest.fail(f"{what} did not start: {log.read()[-2000:]}")
-
-
-NETGUARD = Path(__file__).resolve().parent / "netguard"  # sitecustomize.py: no network in subprocesses
-
-
-def guarded_env(extra: dict[str, str | None] | None = None) -> dict[str, str]:
-    """This process's environment without RAG_* variables, plus ``extra`` (None = unset), with the network
-    guard loaded.
-
-    A subprocess started with it fails (and writes "netguard: blocked ..." to stderr) on any connection
-    or name look-up outside loopback.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(extra or {})
-    env = {k: v for k, v in env.items() if v is not None}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")]))
-    return env
-
-
-@contextlib.contextmanager
-def running_app(articles_dir: Path, index_dir: Path, log_path: Path, args: list[str] = (),
-                env: dict[str, str | None] | None = None) -> Iterator[str]:
-    """`python app.py` on a free loopback port over the given folders, network-guarded; yields its URL.
-
-    ``args`` are extra command-line flags and ``env`` extra environment variables (None = unset). The test
-    fails if the app tried to reach the network, even when the app swallowed the error.
-    """
-    port = free_port()
-    with open(log_path, "w+") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(index_dir),
-             "--articles-dir", str(articles_dir), *args], stdout=log, stderr=subprocess.STDOUT, text=True,
-            env=guarded_env(env))
-        try:
-            wait_for_port(port, process, log, "app")
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-        log.seek(0)
-        blocked = [line for line in log if "netguard: blocked" in line]
-        if blocked:
-            pytest.fail(f"the app tried to reach the network ({log_path}): {blocked[:3]}")
-
-
 @pytest.fixture(scope="session")
 def server(sample_settings, tmp_path_factory):
     """The app serving the (read-only) sample index."""
@@ -156,47 +113,9 @@ def library_app(library, tmp_path):
         yield url
 
 
-@contextlib.contextmanager
-def model_server(log_path: Path, model: str = Settings().llm_model, args: tuple[str, ...] = ()
-                 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """llama-cpp-python's own OpenAI-compatible server (`python -m llama_cpp.server`) with a bundled GGUF on
-    a free loopback port, network-guarded, with extra command-line ``args``; yields its base URL (…/v1) and
-    process."""
-    from rag.llm.files import resolve_gguf
-
-    port = free_port()
-    with open(log_path, "w+") as log:
-        # --interrupt_requests False: otherwise a second request cuts the first answer short
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(model)), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", str(Settings().llm_context), "--n_threads", "1",
-             "--interrupt_requests", "False", *args], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
-        try:
-            wait_for_port(port, process, log, "model server")
-            yield f"http://127.0.0.1:{port}/v1", process
-        finally:
-            process.kill()
-            process.wait(timeout=30)
-
-
-@dataclasses.dataclass
-class ServedModel:
-    url: str   # base URL, …/v1
-    log: Path  # the server's log: one "POST /v1/chat/completions" line per answer it wrote
-
-    def requests(self) -> int:
-        return self.log.read_text().count("POST /v1/chat/completions")
-
-
 @pytest.fixture(scope="session")
 def model_servers(tmp_path_factory) -> Iterator[list[ServedModel]]:
     """Two model servers with the default GGUF, for the session."""
     folder = tmp_path_factory.mktemp("model-servers")
     with model_server(folder / "first.log") as (first, _), model_server(folder / "second.log") as (second, _):
         yield [ServedModel(first, folder / "first.log"), ServedModel(second, folder / "second.log")]
-
-
-def served_settings(settings: Settings, servers: list[ServedModel | str], **values) -> Settings:
-    """``settings`` answering through the model servers (records or base URLs)."""
-    urls = [getattr(server, "url", server) for server in servers]
-    return settings.with_values({"llm_backend": "openai", "llm_base_url": ",".join(urls), **values})

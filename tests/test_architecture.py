@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, guarded_env
+from tests.helpers.corpus import ROOT
+from tests.helpers.processes import guarded_env
 
 PACKAGE = ROOT / "rag"
 # Lowest first. A module may import from a lower layer or from its own group; groups sharing a layer are
@@ -50,21 +51,29 @@ def group_of(module: str) -> tuple[int, str]:
     raise AssertionError(f"{module} belongs to no layer: add it to LAYERS and docs/architecture.md")
 
 
-def imports(module: str) -> set[str]:
-    """The rag modules ``module`` imports anywhere in its code (functions included)."""
-    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+def imported_names(path: Path) -> set[str]:
+    """Every name ``path`` imports anywhere in its code (functions included): modules, and for ``from m import
+    n`` both ``m`` and ``m.n``; a relative import keeps its leading dots."""
     found = set()
-    for node in ast.walk(tree):
-        names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
-        for name in names:
-            while name and name not in MODULES:  # "rag.x.y.Name" -> "rag.x.y"
-                name = name.rpartition(".")[0]
-            if name.startswith("rag.") and name != module:
-                found.add(name)
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            prefix = module + "." if node.module else module
+            found.update(prefix + alias.name for alias in node.names)
+            found.update([module] if node.module else [])
+    return found
+
+
+def imports(module: str, modules: dict[str, Path] = MODULES) -> set[str]:
+    """The modules of ``modules`` that ``module`` imports."""
+    found = set()
+    for name in imported_names(modules[module]):
+        while name and name not in modules:  # "rag.x.y.Name" -> "rag.x.y"
+            name = name.rpartition(".")[0]
+        if name and name != module and "." in name:  # a package's __init__ ("rag", "bench") is no edge
+            found.add(name)
     return found
 
 
@@ -94,8 +103,7 @@ def test_faces_import_only_the_service_layer_and_the_records():
     assert not reaching, "\n".join(reaching)
 
 
-def test_no_import_circle():
-    graph = {module: imports(module) for module in MODULES if module != "rag"}
+def assert_no_circle(graph: dict[str, set[str]]) -> None:
     state: dict[str, str] = {}
 
     def visit(module: str, path: list[str]) -> None:
@@ -110,6 +118,34 @@ def test_no_import_circle():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
+
+
+def test_no_import_circle():
+    assert_no_circle({module: imports(module) for module in MODULES if module != "rag"})
+
+
+def test_no_import_circle_in_the_benchmarks():
+    modules = {module_name(path): path for path in (ROOT / "bench").rglob("*.py")}
+    assert_no_circle({module: imports(module, modules) for module in modules})
+
+
+def test_every_benchmark_imports():
+    """The benchmarks and experiments import what they use from rag/ by name: renaming it breaks them here."""
+    import importlib
+
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        importlib.import_module(module_name(path))
+
+
+def test_no_test_module_imports_another_or_conftest():
+    """Fixtures live in conftest.py, plain helpers in tests/helpers/; a test module is never a library."""
+    found = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for name in imported_names(path):
+            last = name.lstrip(".").removeprefix("tests.").split(".")[0]
+            if last == "conftest" or last.startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not found, "\n".join(found)
 
 
 def test_modules_stay_small():

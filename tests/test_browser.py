@@ -11,10 +11,10 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from conftest import running_app
+from tests.helpers.browser import ARGS, CHROMIUM
+from tests.helpers.processes import running_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+pytestmark = [pytest.mark.browser, pytest.mark.model]
 CHECKING = re.compile("belum diperiksa|not checked yet|Mencari di artikel|Searching the articles")
 
 

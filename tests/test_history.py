@@ -55,6 +55,7 @@ def test_a_login_sees_only_its_own_chats(history):
     assert [c.id for c in history.chats("ana")] == [mine]
 
 
+@pytest.mark.slow
 def test_turns_survive_a_killed_process(tmp_path):
     path = tmp_path / "chats.sqlite"
     script = textwrap.dedent(f"""

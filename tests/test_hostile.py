@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import SAMPLE_ARTICLES, make_settings, running_app
 from rag.answer.citations import check_answer
 from rag.answer.records import Source
 from rag.text.question import make_question
@@ -31,6 +30,9 @@ from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.types import Hit
 from rag.web.render import message_text
+from tests.helpers.browser import ARGS, CHROMIUM
+from tests.helpers.corpus import SAMPLE_ARTICLES, make_settings
+from tests.helpers.processes import running_app
 
 INJECTION_ID = "pengumuman-redaksi"
 INJECTION = """---
@@ -95,7 +97,6 @@ def app(hostile, tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(app):
     from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, CHROMIUM
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -156,6 +157,7 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
     assert "14.500" in message_text(messages[-1]["content"]) and "<mark>" in message_text(messages[-1]["content"])
 
 
+@pytest.mark.browser
 def test_a_20000_character_question_in_the_browser_gets_a_message(page):
     page.locator("#question textarea").fill(LONG_QUESTION)
     page.locator("#ask").click()
@@ -210,6 +212,7 @@ def test_only_the_injection_is_flagged_as_addressing_the_model(pipeline):
 
 # ---------------------------------------------------------------- article HTML/JS in the browser
 
+@pytest.mark.browser
 def test_article_html_and_script_are_shown_as_text_and_never_run(page):
     page.get_by_role("tab", name="Chat").click()
     page.locator("#question textarea").fill(f"Berapa perahu pedagang di pasar apung Lok Baintan? {IMG}")
@@ -321,6 +324,7 @@ def test_web_upload_over_the_limit_is_refused_with_the_file_name_and_limit(app, 
         client.predict([handle_file(str(big))], api_name="/add_articles")
 
 
+@pytest.mark.browser
 def test_over_limit_upload_and_odd_file_names_in_the_browser(page, tmp_path):
     page.get_by_role("tab", name="Library").click()
     big = tmp_path / "terlalu-besar.txt"

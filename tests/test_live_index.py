@@ -5,11 +5,10 @@ import sqlite3
 
 import pytest
 
-from conftest import make_settings
 from rag.indexing.builder import build_index
 from rag.indexing.lexical import LexicalIndex
 from rag.retrieve.retriever import Retriever
-from test_indexer import write
+from tests.helpers.corpus import make_settings, write
 
 PASAR = ("---\ntitle: Pasar Terapung Banjarmasin\ndate: 2026-02-01\n---\nPasar terapung Lok Baintan ramai "
          "dikunjungi wisatawan. Pedagang menjual buah dari perahu.")

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.model
+
 SCRIPT = """
 import sys
 from rag.llm.loading import load_llama

@@ -7,16 +7,16 @@ request beyond the queue's bound is told the app is busy instead of piling up. A
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLES, running_app
 from rag.web.app import QUEUE_MAX_SIZE
+from tests.helpers.corpus import SAMPLE_ARTICLES
+from tests.helpers.processes import running_app
+from tests.helpers.sessions import RUNNING, bulk_jsonl, run_load
 
-sys.path.insert(0, str(ROOT / "bench"))
-from load import RUNNING, bulk_jsonl, run_load  # noqa: E402  (the scenario is shared with the bench)
+pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 SESSIONS = 20
 # The queue is under test, not the answers: the fast bundled model keeps the 40 answers within minutes.

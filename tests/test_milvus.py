@@ -10,12 +10,13 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLES, guarded_env, make_settings, running_app
 from rag.indexing.backend import build_index, close_connections, open_catalogue
 from rag.indexing.milvus_builder import parse_shard
 from rag.indexing.milvus_store import alias_of, article_key, connect, live_collection, milvus_uri
 from rag.library import Library
 from rag.settings import SettingsError
+from tests.helpers.corpus import ROOT, SAMPLE_ARTICLES, make_settings
+from tests.helpers.processes import guarded_env, running_app
 
 QUESTIONS = ["Berapa harga beras medium sekarang?", "Siapa juara tunggal putra Piala Nusantara?",
              "How many homes will the Dunmore Valley solar farm power?", "banjir Demak warga mengungsi"]
@@ -129,6 +130,7 @@ def test_shards_split_the_folder_and_never_delete_each_other(tmp_path, corpus, e
         assert len(catalogue.store.articles()) == len(everything) - 1
 
 
+@pytest.mark.model
 def test_cli_and_web_app_on_milvus_lite(tmp_path, corpus):
     env = guarded_env({"RAG_STORE_BACKEND": "milvus"})
     index_dir = tmp_path / "index"

@@ -1,7 +1,7 @@
 """Crash safety of `rag index` on the Milvus backend (Milvus Lite, the real pymilvus path): a build SIGKILLed at
 any of its moments leaves the previous index answering, exactly, and the next build finishes the work.
 
-The moments are those of ``tests/faults.py`` for Milvus (``install_milvus``): every pymilvus write (the build's
+The moments are those of ``tests/helpers/faults.py`` for Milvus (``install_milvus``): every pymilvus write (the build's
 pending record, its rows, its commit record, the deletions after it, a full rebuild's alias switch), every
 file write, flush, fsync and rename Milvus Lite makes under the index folder, and every embedding batch. Each
 kill runs `rag index` in a subprocess (Milvus Lite lives in the process that opened it, and dies with it).
@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, guarded_env, make_settings
-from faults import Point, load_points
 from rag.indexing.backend import build_index, close_connections, open_catalogue
 from rag.indexing.milvus_store import (COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection,
                                        records_of)
 from rag.retrieve.retriever import Retriever
-from test_crash_safety import NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, spread
-from test_indexer import ARTICLES, write
+from tests.helpers.corpus import ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings, write
+from tests.helpers.faults import Point, load_points, spread
+from tests.helpers.processes import guarded_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 CHUNK_CHARS = 120
 QUOTAS = {"prepare": 3, "write": 8, "embed": 3, "cleanup": 6}
@@ -49,7 +50,7 @@ def settings_for(index_root: Path):
 def run_rag_index(settings, folder: Path, *fault_args: str, chunk_chars: int = CHUNK_CHARS
                   ) -> subprocess.CompletedProcess:
     env = guarded_env({"PYTHONPATH": str(ROOT)})
-    command = [sys.executable, str(ROOT / "tests" / "faults.py"), "--milvus", "--root", str(settings.index_dir),
+    command = [sys.executable, "-m", "tests.helpers.faults", "--milvus", "--root", str(settings.index_dir),
                *fault_args, "--", "index", str(folder), "--index-dir", str(settings.index_dir),
                "--chunk-chars", str(chunk_chars), "--store-backend", "milvus", "--embed-batch-size", "2"]
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)

@@ -18,8 +18,7 @@ from rag.llm.openai_api import ServerGenerator
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings, SettingsError
 from rag.web.app import WebUI
-
-from conftest import free_port, model_server, served_settings
+from tests.helpers.processes import free_port, model_server, served_settings
 
 LONG = [{"role": "user", "content": "Write a long story about a fisherman in Demak, at least 300 words."}]
 
@@ -62,6 +61,7 @@ def test_no_server_to_reach_is_one_clear_error_in_the_chat(sample_settings, embe
     assert "4.000 warga" in answer and 'class="passage"' in answer  # the evidence found stays, with its sources
 
 
+@pytest.mark.model
 def test_a_server_killed_mid_answer_gives_a_clear_message(tmp_path):
     with model_server(tmp_path / "server.log") as (url, process):
         pieces = ServerGenerator(served_settings(Settings(), [url], max_answer_tokens=300)).stream("", messages=LONG)
@@ -72,6 +72,7 @@ def test_a_server_killed_mid_answer_gives_a_clear_message(tmp_path):
                 pass
 
 
+@pytest.mark.model
 def test_the_key_comes_from_the_environment_variable_the_settings_name(tmp_path, monkeypatch, caplog):
     key = "kunci-rahasia-93"
     with model_server(tmp_path / "server.log", args=("--api_key", key)) as (url, _):

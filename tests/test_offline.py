@@ -10,6 +10,7 @@ from rag.embed.files import resolve_embedder
 from rag.llm.files import resolve_gguf
 from rag.settings import ModelNotFound
 from rag.settings import Settings
+from tests.helpers.processes import guarded_env, running_app
 
 
 def test_offline_switches_set_on_import():
@@ -76,7 +77,6 @@ for address in (("huggingface.co", 443), ("10.255.255.1", 80)):
 
 
 def test_network_guard_blocks_outside_connections_in_subprocesses():
-    from conftest import guarded_env
 
     run = subprocess.run([sys.executable, "-c", GUARDED_PROBE], env=guarded_env(), capture_output=True,
                          text=True, timeout=60)
@@ -100,7 +100,6 @@ def test_default_host_is_loopback():
 def test_serving_beyond_loopback_without_a_password_warns_and_sends_no_analytics(sample_settings, tmp_path):
     import httpx
 
-    from conftest import running_app
 
     log = tmp_path / "app.log"
     with running_app(sample_settings.articles_dir, sample_settings.index_dir, log, args=["--host", "0.0.0.0"],
@@ -118,7 +117,6 @@ def test_password_is_required_and_never_logged(sample_settings, tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    from conftest import running_app
 
     log = tmp_path / "app.log"
     with running_app(sample_settings.articles_dir, sample_settings.index_dir, log,
@@ -138,7 +136,6 @@ def test_password_is_required_and_never_logged(sample_settings, tmp_path):
 
 
 def test_settings_listing_and_errors_hide_the_password(tmp_path):
-    from conftest import guarded_env
 
     listing = subprocess.run([sys.executable, "-m", "rag.cli", "settings"], capture_output=True, text=True,
                              env=guarded_env({"RAG_AUTH": f"reader:{PASSWORD}"}), timeout=120)

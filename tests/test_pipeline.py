@@ -12,8 +12,7 @@ from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.text.languages import language
 from rag.types import Hit
-
-from conftest import served_settings
+from tests.helpers.processes import served_settings
 
 
 @pytest.fixture(scope="module")

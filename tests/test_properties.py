@@ -9,13 +9,13 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import make_settings
 from rag.indexing.builder import build_index
 from rag.ingest.articles import is_temporary, load_file, load_folder
 from rag.ingest.readers import READERS, normalize_text
 from rag.text.chunking import chunk_article, chunk_text, split_sentences
 from rag.types import Article
-from test_readers import HTML_PAGE, make_pdf
+from tests.helpers.corpus import make_settings
+from tests.helpers.files import HTML_PAGE, make_pdf
 
 EXAMPLES = 100
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_settings
 from rag.answer.composing import newest_date
 from rag.answer.evidence import Evidence, rank_evidence
 from rag.answer.pipeline import Pipeline
@@ -18,6 +17,7 @@ from rag.text.months import long_date
 from rag.text.question import make_question
 from rag.text.recency import asks_for_latest, recency_word
 from rag.types import Hit
+from tests.helpers.corpus import make_settings
 
 
 @pytest.mark.parametrize("question, word", [

@@ -54,7 +54,7 @@ def test_out_of_range_value_is_named(values, message):
 
 
 def test_the_readme_settings_table_is_the_declarations():
-    from conftest import ROOT
+    from tests.helpers.corpus import ROOT
     from rag.settings import settings_table
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

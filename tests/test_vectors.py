@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SAMPLE_ARTICLES, make_settings
 from rag.indexing.builder import build_index
 from rag.indexing.reader import Index
 from rag.indexing.vectors import EXACT, IVF, Layout, VectorIndex, wanted_layout
 from rag.retrieve.retriever import Retriever
+from tests.helpers.corpus import SAMPLE_ARTICLES, make_settings
 
 DIM = 32
 QUESTIONS = json.loads((Path(__file__).parent / "sample_questions.json").read_text(encoding="utf-8"))

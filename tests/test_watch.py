@@ -13,13 +13,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import guarded_env, make_settings
-from faults import Faults, install
 from rag.indexing.builder import BuildReport, build_index
 from rag.ingest.articles import load_folder
 from rag.ingest.watch import article_filter
 from rag.library import Change, Library, ago
 from rag.retrieve.retriever import Retriever
+from tests.helpers.corpus import make_settings
+from tests.helpers.faults import Faults, install
+from tests.helpers.processes import guarded_env
 
 FAST = {"step_ms": 100, "debounce_ms": 1000}  # a burst ends after 0.1 s of quiet
 ARTICLES = {
@@ -206,6 +207,7 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
     assert "stopped watching" in process.stderr.read()
 
 
+@pytest.mark.slow  # two `rag index --watch` processes
 def test_rag_index_watch_stops_on_a_first_build_that_fails(tmp_path):
     def rag_index_watch(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "rag.cli", "index", "--watch", "--index-dir",

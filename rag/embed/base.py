@@ -35,11 +35,6 @@ class Embedder:
             return self._model
 
     @property
-    def name(self) -> str:
-        """A stable description of the model for the index signature."""
-        return self.model_setting
-
-    @property
     def dimension(self) -> int:
         raise NotImplementedError
 

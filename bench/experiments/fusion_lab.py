@@ -1,8 +1,8 @@
 """Fusion experiments on cached legs: dump each set's per-question dense and lexical candidates once,
 then score fusion rules offline in seconds (no embedding, no BM25 at experiment time).
 
-    python bench/fusion_lab.py dump [--sets ...]     # builds/reuses bench/out/index-<set>, writes legs-<set>.pkl
-    python bench/fusion_lab.py run [--stress]        # every rule in bench/fusion_rules.py on every set
+    python -m bench.experiments.fusion_lab dump [--sets ...]  # builds/reuses bench/out/index-<set>, writes legs-<set>.pkl
+    python -m bench.experiments.fusion_lab run [--stress]     # every rule in fusion_rules.py on every set
 
 ``run`` prints, per rule and set, R@1 R@5 MRR@10 and the questions gained/lost at rank 1 against the
 old default (weighted 0.5); "OK" marks a rule that meets the fusion target on every set (>= the better
@@ -23,6 +23,8 @@ import time
 
 import numpy as np
 
+from bench.common import EVAL_DIR, OUT_DIR, index_eval_set
+from bench.experiments.fusion_rules import RULES, bm25_scorer
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.eval.metrics import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
@@ -31,15 +33,13 @@ from rag.settings import Settings
 from rag.text.language import detect_language
 from rag.text.query import make_query
 from rag.text.tokens import tokenize
-from paths import EVAL_DIR, OUT_DIR
-from retrieval import build
 
 SETS = ["facqa-valid", "idk-mrc-valid", "tydiqa-id-valid", "xquad-en"]
 DEPTH = 100
 
 
 def dump(name: str, embedder: Embedder) -> None:
-    settings = build(name, EVAL_DIR, OUT_DIR, embedder)
+    settings = index_eval_set(name, EVAL_DIR, OUT_DIR, embedder)
     retriever = Retriever(settings, embedder)
     index = retriever.index
     chunks = list(index.store.all_chunks())
@@ -173,35 +173,16 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.command == "run":
-        import fusion_rules
         sets = [SetData(name) for name in args.sets.split(",")]
         if args.stress:
             sets = [stressed(d) for d in sets]
         print(" " * 46 + " | ".join(f"{d.name[:25]:25s}" for d in sets))
-        report(sets, fusion_rules.RULES)
+        report(sets, RULES)
         return
     settings = Settings.load()
     embedder = create_embedder(settings.embed_model, settings.embed_batch_size)
     for name in args.sets.split(","):
         dump(name, embedder)
-
-
-
-def bm25_scorer(data: "SetData", k1: float = 1.5, b: float = 0.75):
-    """BM25 (bm25s' Lucene variant) of any chunk for a token list, from the dumped chunk tokens."""
-    from collections import Counter
-    tf = {cid: Counter(c["tokens"] or ["<empty>"]) for cid, c in data.chunks.items()}
-    length = {cid: sum(t.values()) for cid, t in tf.items()}
-    avg = sum(length.values()) / len(length)
-
-    def score(tokens: list[str], cid: int) -> float:
-        total = 0.0
-        for t in tokens:
-            f = tf[cid].get(t, 0)
-            if f:
-                total += data.idf(t) * f / (f + k1 * (1 - b + b * length[cid] / avg))
-        return total
-    return score
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Generation overhead: `rag ask`'s streaming path against raw llama-cpp-python, same model and prompt.
 
-    .venv/bin/python bench/generation.py          # gemma3-270m, 3 questions, 3 runs each
-    .venv/bin/python bench/generation.py --full   # gemma3-270m and smollm2, 6 questions, 5 runs each
+    .venv/bin/python -m bench.experiments.generation          # gemma3-270m, 3 questions, 3 runs each
+    .venv/bin/python -m bench.experiments.generation --full   # gemma3-270m and smollm2, 6 questions, 5 runs each
 
 The sample articles/ folder is indexed into a temporary folder. For each model and question, one
 warm-up call of ``Pipeline.answer`` (the API `rag ask` streams) records the exact ``create_completion``
@@ -30,7 +30,6 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator
 
 from rag.answer.records import Answer, Retrieved, Token
@@ -39,10 +38,8 @@ from rag.indexing.builder import build_index
 from rag.llm.files import resolve_gguf
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from tests.helpers.corpus import SAMPLE_ARTICLES, SAMPLE_QUESTIONS
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTICLES = ROOT / "articles"
-QUESTIONS = ROOT / "tests" / "sample_questions.json"
 TARGET = 0.95
 
 
@@ -72,7 +69,7 @@ class Sample:
 
 def pick_questions(n: int) -> list[str]:
     """``n`` evenly spaced questions of tests/sample_questions.json (first and last included)."""
-    items = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+    items = json.loads(SAMPLE_QUESTIONS.read_text(encoding="utf-8"))
     if n >= len(items):
         return [item["question"] for item in items]
     indices = sorted({round(i * (len(items) - 1) / max(n - 1, 1)) for i in range(n)})
@@ -312,7 +309,7 @@ def main() -> None:
     runs = args.runs or (5 if args.full else 3)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load({"index_dir": tmp})
-        build_index(ARTICLES, settings)
+        build_index(SAMPLE_ARTICLES, settings)
         retriever = Retriever(settings)
         results = []
         for model in models:

@@ -1,4 +1,4 @@
-"""Candidate fusion rules for bench/fusion_lab.py (each: (question dict, SetData) -> fused scores).
+"""Candidate fusion rules for bench/experiments/fusion_lab.py (each: (question dict, SetData) -> fused scores).
 
 Every rule tried while choosing rag/retrieve/fusion.py's adaptive fusion, kept so the numbers in docs/fusion.md
 can be re-run. "cov each" is the adopted rule (``adaptive_fusion``); "weighted 0.5" the old default.
@@ -8,18 +8,26 @@ variants); z-score and max (top-score) normalisation; both legs scored exactly o
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections import Counter
 
+from bench.retrieval import rrf_fusion, zscore
 from rag.retrieve.fusion import normalise, weighted_fusion
 
 
-def rrf_fusion(dense: Mapping[int, float], lexical: Mapping[int, float], k: int = 60) -> dict[int, float]:
-    """Reciprocal-rank fusion: the baseline the benchmark compares against (the product does not use it)."""
-    fused: dict[int, float] = {}
-    for leg in (dense, lexical):
-        for rank, key in enumerate(sorted(leg, key=leg.get, reverse=True)):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank + 1)
-    return fused
+def bm25_scorer(data, k1: float = 1.5, b: float = 0.75):
+    """BM25 (bm25s' Lucene variant) of any chunk for a token list, from the dumped chunk tokens."""
+    tf = {cid: Counter(c["tokens"] or ["<empty>"]) for cid, c in data.chunks.items()}
+    length = {cid: sum(t.values()) for cid, t in tf.items()}
+    avg = sum(length.values()) / len(length)
+
+    def score(tokens: list[str], cid: int) -> float:
+        total = 0.0
+        for t in tokens:
+            f = tf[cid].get(t, 0)
+            if f:
+                total += data.idf(t) * f / (f + k1 * (1 - b + b * length[cid] / avg))
+        return total
+    return score
 
 
 def dense(q, d):
@@ -109,16 +117,6 @@ RULES = {
     "cov top idf^2": cov_top(True, 2),
     "cov top idf wd=1-c/2": cov_top_weight(True),
 }
-
-
-def zscore(scores):
-    import statistics
-    if len(scores) < 2:
-        return {k: 1.0 for k in scores}
-    m, s = statistics.fmean(scores.values()), statistics.pstdev(scores.values()) or 1.0
-    z = {k: (v - m) / s for k, v in scores.items()}
-    lo = min(z.values())
-    return {k: v - lo for k, v in z.items()}
 
 
 def zfusion(w):
@@ -267,7 +265,6 @@ def full_legs(q, d):
     """Both legs scored exactly on the union of their candidates (no 'absent = 0')."""
     if "full" not in q:
         if not hasattr(d, "bm25"):
-            from fusion_lab import bm25_scorer
             d.bm25 = bm25_scorer(d)
         pool = q["dense"].keys() | q["lexical"].keys()
         qv = q["qvec"]

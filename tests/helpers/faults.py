@@ -9,9 +9,9 @@ is a point), and the switch of ``CURRENT``. Each point records the build phase i
 ``CURRENT`` had already been switched to the new version.
 
 In a process that will die anyway, ``install(faults)`` patches for good; in the test process pass
-``monkeypatch.setattr`` so everything is undone. Run as a script it wraps the ``rag`` command:
+``monkeypatch.setattr`` so everything is undone. Run as a module (from the repository root) it wraps the ``rag`` command:
 
-    python tests/faults.py --root INDEX_DIR --kill-label "switch:switched CURRENT" -- index FOLDER ...
+    python -m tests.helpers.faults --root INDEX_DIR --kill-label "switch:switched CURRENT" -- index FOLDER ...
 """
 from __future__ import annotations
 
@@ -95,6 +95,13 @@ class Faults:
     def save(self, path: Path) -> None:
         with REAL_OPEN(path, "w", encoding="utf-8") as handle:
             json.dump([asdict(p) for p in self.points], handle)
+
+
+def spread(items: list[Point], n: int) -> list[Point]:
+    """``n`` items evenly spread from first to last (all of them when there are fewer)."""
+    if len(items) <= n:
+        return items
+    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
 
 
 def load_points(path: Path) -> list[Point]:

@@ -7,9 +7,9 @@ the bundled all-MiniLM-L6-v2 folder (the product's fast English embedder), ``FAI
 product's fused retrieval and its two legs alone (BM25, dense), computed by bench/retrieval.py's
 ``run_set`` on the same questions. Needs the bench extra: ``pip install -e '.[bench]'``.
 
-    python bench/baselines.py                    # every set, first 300 answerable questions each
-    python bench/baselines.py --full --fresh     # every question; rebuild both indexes to time them
-    python bench/baselines.py --sets xquad-en --no-product
+    python -m bench.experiments.baselines                    # every set, first 300 answerable questions each
+    python -m bench.experiments.baselines --full --fresh     # every question; rebuild both indexes to time them
+    python -m bench.experiments.baselines --sets xquad-en --no-product
 """
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ import time
 import warnings
 from pathlib import Path
 
+from bench.common import EVAL_DIR, OUT_DIR
+from bench.retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.embed.files import resolve_embedder
 from rag.eval.metrics import EvalQuestion, answer_rank, article_rank, load_questions, ranking_metrics
 from rag.settings import Settings
-from retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
-from paths import EVAL_DIR, OUT_DIR
 
 LANGCHAIN_EMBEDDER = "all-MiniLM-L6-v2"  # what the LangChain quickstart user picks: the popular English model
 
@@ -145,7 +145,7 @@ def run_product(name: str, args, embedder: Embedder, out: Path) -> list[str]:
     return [row("**product: fused (default)**", ranks[FUSED_DEFAULT], answers[FUSED_DEFAULT],
                 build, qps),
             row("BM25 alone (product chunks)", ranks["lexical"], answers["lexical"], "", ""),
-            row(f"dense alone (product chunks, {embedder.name})", ranks["dense"], answers["dense"], "", "")]
+            row(f"dense alone (product chunks, {embedder.model_setting})", ranks["dense"], answers["dense"], "", "")]
 
 
 def main() -> None:

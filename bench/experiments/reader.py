@@ -9,10 +9,10 @@ normalisation), gold-contained, share of answers with at least one verified clai
 (rag.answer.citations.check_answer), share with a number that is not in the passage, and speed (s/answer and
 tok/s = answer tokens per second of answering, prompt processing included).
 
-    .venv/bin/python bench/reader.py                                   # both models, both sets, n=40
-    .venv/bin/python bench/reader.py --models gemma3-270m --sets xquad-en --n 100
-    .venv/bin/python bench/reader.py --spread                          # n evenly spaced questions, not the first n
-    .venv/bin/python bench/reader.py --full                            # every answerable question
+    .venv/bin/python -m bench.experiments.reader                                   # both models, both sets, n=40
+    .venv/bin/python -m bench.experiments.reader --models gemma3-270m --sets xquad-en --n 100
+    .venv/bin/python -m bench.experiments.reader --spread                          # n evenly spaced questions, not the first n
+    .venv/bin/python -m bench.experiments.reader --full                            # every answerable question
 
 --threads overrides llm_threads: on 2 cores with another busy process, 1 thread is far faster.
 Every answer is also written to bench/out/reader-<model>-<set>.jsonl for reading.
@@ -26,6 +26,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.common import EVAL_DIR, OUT_DIR
 from rag.answer.citations import check_answer
 from rag.answer.markers import strip_markers
 from rag.answer.evidence import Passage
@@ -36,7 +37,6 @@ from rag.llm.generator import Generator
 from rag.settings import Settings
 from rag.text.language import detect_language
 from rag.types import Hit
-from paths import EVAL_DIR, OUT_DIR
 
 MAX_NEW_TOKENS = 64
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

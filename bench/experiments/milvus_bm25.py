@@ -1,8 +1,8 @@
 """Milvus's own BM25 (a BM25 function over an analyzed text field) against the product's BM25 on its own
 stems, for the lexical leg alone: which retrieves better on the shared eval sets?
 
-    python bench/milvus_bm25.py                       # facqa-valid, xquad-en (needs bench/backends.py's indexes)
-    python bench/milvus_bm25.py --sets tydiqa-id-valid
+    python -m bench.experiments.milvus_bm25           # facqa-valid, xquad-en (needs bench/backends.py's indexes)
+    python -m bench.experiments.milvus_bm25 --sets tydiqa-id-valid
 
 The chunks are those bench/backends.py indexed (bench/out/backends/local/<set>). Three lexical legs, each the
 top 50 chunks ranked by article (R@1/5/20, MRR@10 at article level, as bench/retrieval.py):
@@ -20,12 +20,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from bench.common import EVAL_DIR, OUT_DIR
 from rag.eval.metrics import article_rank, gold_aliases, load_questions, ranking_metrics
 from rag.indexing.reader import Index
 from rag.text.language import detect_language
 from rag.text.query import make_query
 from rag.text.tokens import tokenize
-from paths import EVAL_DIR, OUT_DIR
 
 KS = (1, 5, 20)
 

@@ -1,6 +1,6 @@
 """Decode speed of the installed llama.cpp build, extra buffer types on vs off (and another build).
 
-    python bench/llama_build.py [--runs 5] [--other-python /path/to/venv/bin/python]
+    python -m bench.experiments.llama_build [--runs 5] [--other-python /path/to/venv/bin/python]
 
 Each case runs in its own subprocess (a crash in ggml shows as "crashed", not a dead benchmark);
 the table gives median tokens/s over --runs runs, interleaved so machine noise hits all cases alike.
