@@ -207,7 +207,9 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     print("\n" if drafting else "")
     if answer.refusal:
         print(f"{answer.text}\n({answer.refusal})")
-        for number, hit in enumerate(answer.passages[:3], 1):
+        for citation in answer.closest:
+            print(f"  [{citation.number}] {citation.title} ({citation.published or 'no date'}): \"{citation.quote}\"")
+        for number, hit in enumerate(answer.passages[:0 if answer.closest else 3], 1):
             print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
         return 0
     if answer.as_of_label:

@@ -20,6 +20,7 @@ from rag.indexing.backend import open_catalogue
 from rag.ingest.readers import READERS
 from rag.ingest.uploads import add_files
 from rag.settings import SPECS, Settings
+from rag.text.languages import language
 from rag.types import Hit
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Example questions about the newest articles, in each article's language (any corpus gets fitting examples).
-EXAMPLE_QUESTIONS = {"id": "Apa isi berita “{title}”?", "en": "What does “{title}” report?"}
 
 
 def indexed_articles(settings: Settings) -> list[dict]:
@@ -341,5 +341,5 @@ class Library:
             rows = sorted(indexed_articles(self.settings), key=lambda r: (r["date"], r["added"]), reverse=True)
         except IndexNotBuilt:
             return []
-        return [EXAMPLE_QUESTIONS.get(r["language"], EXAMPLE_QUESTIONS["en"]).format(title=r["title"].strip())
+        return [language(r["language"]).example_question.format(title=r["title"].strip())
                 for r in rows if r["title"].strip()][:count]

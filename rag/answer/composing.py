@@ -9,7 +9,9 @@ from rag.answer.citations import Checked
 from rag.answer.evidence import Evidence
 from rag.answer.markers import strip_markers
 from rag.answer.records import Answer, AnswerSentence, Citation
+from rag.text.languages import Language, language
 from rag.text.numbers import NUMBER, number_phrase
+from rag.types import Question
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,21 @@ def compose(answer: Answer, checked: Checked, best: Citation, latest: bool) -> A
         sentences = [AnswerSentence(best.quote, 0, len(best.quote), [1], [best], verified=True)]
     return replace(answer, text=text, sentences=sentences, evidence=evidence, extractive=extractive,
                    dropped=checked.dropped, as_of=newest_date(evidence) if latest else None)
+
+
+def not_stated(answer: Answer, question: Question, closest: Citation, reason: str) -> Answer:
+    """``answer`` as a refusal that says what the articles do not state ("… tetapi tidak menyebutkan siapa nama
+    pelakunya") and shows the ``closest`` sentence they do give."""
+    lang = language(question.reply_language)
+    return replace(answer, text=lang.not_stated.format(asked=_embedded(question.text, lang)), refusal=reason,
+                   closest=[closest], sentences=[], evidence=[], extractive=False, as_of=None)
+
+
+def _embedded(question: str, lang: Language) -> str:
+    """The question as a clause of a sentence: without its question mark, its question word in lower case."""
+    text = question.strip().rstrip("?？ ").strip()
+    first, _, rest = text.partition(" ")
+    return f"{first.lower()} {rest}".strip() if first.lower() in lang.question_words else text
 
 
 def _with_unit(sentence: AnswerSentence) -> AnswerSentence:

@@ -100,6 +100,9 @@ class Answer:
     answerability: float | None = None  # the evidence score the refusal decision was made on
     decline_probability: float | None = None  # how likely the model was to start with "Tidak disebutkan"
     refusal: str | None = None          # why the system declined to answer (technical, for logs/details)
+    closest: list[Citation] = field(default_factory=list)  # a refusal's closest sentences: what the articles
+                                        # do say about the subject when they do not say what was asked
+    confidence: float | None = None     # how sure the check is that the answer states what was asked (0-1)
     draft: str = ""                     # what the model wrote, before checking
     dropped: list[AnswerSentence] = field(default_factory=list)  # model sentences the sources do not support
     timings: Timings = field(default_factory=Timings)

@@ -83,9 +83,11 @@ def render_quote(key: str, citation: Citation) -> str:
 def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo], as_of: str = "") -> str:
     """A finished answer as one chat message: the checked text or the quote or the refusal, then its sources."""
     words = labels(answer.language)
-    if answer.refusal:
-        return "\n\n".join([escape_markdown(answer.text), _details(words["details"], [answer.refusal]),
-                            render_sources(key, answer.passages, {}, answer.language, articles)])
+    if answer.refusal:  # with what the articles do say about it, when they cover the subject
+        return "\n\n".join([escape_markdown(answer.text), *(render_quote(key, c) for c in answer.closest),
+                            _details(words["details"], [answer.refusal]),
+                            render_sources(key, answer.passages, _highlights(answer.closest), answer.language,
+                                           articles)])
     lines, cited = [], []
     for sentence in answer.sentences:
         if not sentence.is_claim:

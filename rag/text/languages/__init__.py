@@ -43,6 +43,10 @@ class Language:
     prompt_labels: tuple[str, str, str]   # excerpts, question, answer (completion prompts)
     prompt_example: tuple[str, str, str]  # sources, question, answer: one worked example for base models
     refusal: str                          # the reply when the articles do not say
+    not_stated: str                       # ... when they cover the subject but not what is asked; {asked}
+    question_words: frozenset[str]        # words a question starts with ("siapa", "what"), lower-cased when
+                                          # the question is quoted inside a sentence
+    example_question: str                 # a question about an article, for the chat's examples; {title}
     quote_label: str                      # shown before an answer that is the evidence sentence itself
     as_of: str                            # the article date of an answer about the present; {date}
 

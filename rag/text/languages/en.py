@@ -65,6 +65,9 @@ LANGUAGE = Language(
     prompt_example=("[1] New Bridge Opens (2026-01-10)\nThe new river bridge opened on Saturday. It is 1,200 metres "
                     "long and cost $80 million.", "How long is the new bridge?", "The bridge is 1,200 metres long [1]."),
     refusal="The articles do not say. Here are the closest passages.",
+    not_stated="The articles cover this but do not answer “{asked}?” The closest they come:",
+    question_words=frozenset(),  # the question is quoted as asked
+    example_question="What does “{title}” report?",
     quote_label="Quoted from the article",
     as_of="As of {date} (article date)",
 )

@@ -74,6 +74,10 @@ LANGUAGE = Language(
                     "Panjangnya 1.200 meter dan dibangun dengan biaya Rp 1,3 triliun.",
                     "Berapa panjang jembatan baru itu?", "Panjang jembatan itu 1.200 meter [1]."),
     refusal="Artikel yang tersedia tidak menyebutkan jawabannya. Berikut bagian artikel yang paling dekat.",
+    not_stated="Artikel yang tersedia membahas hal ini, tetapi tidak menyebutkan {asked}. Yang paling dekat:",
+    question_words=frozenset("apa apakah siapa siapakah kapan kapankah berapa berapakah mengapa kenapa bagaimana "
+                             "bagaimanakah dimana dimanakah di mana manakah ada pada sejak seberapa".split()),
+    example_question="Apa isi berita “{title}”?",
     quote_label="Kutipan dari artikel",
     as_of="Per {date} (tanggal artikel)",
 )
