@@ -44,3 +44,22 @@ def test_both_languages_are_detected_and_stemmed(sample_settings):
         assert index.lexical.search(make_query("pengungsian", "id"), 3)
     finally:
         index.close()
+
+
+def test_a_question_is_answered_from_one_index_version(retriever, monkeypatch):
+    """The passages and the rarity of the question's stems come from the same version (one reading)."""
+    from rag.text.question import make_question
+
+    live, readings = retriever.live, []
+    original = live.reading
+
+    def counted():
+        readings.append(1)
+        return original()
+
+    monkeypatch.setattr(live, "reading", counted)
+    question = make_question("Berapa warga Demak yang mengungsi karena banjir?")
+    found = retriever.retrieve(question)
+    assert len(readings) == 1 and found.hits and set(found.idf) == set(question.stems)
+    assert found.idf["demak"] > found.idf["warga"] > 0  # rarer in the sample articles, weighs more
+    assert found.embedder is retriever.embedder  # e5 knows Indonesian: meanings may be compared

@@ -52,3 +52,23 @@ def test_a_question_the_library_refuses_is_shown_with_its_reason(server):
 
     page = Client(server, verbose=False).predict("kenapa " * 300, api_name="/search")
     assert page.startswith("<p>⚠️ the question is too long (2,099 characters")
+
+
+def test_a_refusal_that_covers_the_subject_shows_what_the_articles_do_say():
+    from rag.answer.composing import not_stated
+    from rag.answer.records import Answer, Citation
+    from rag.text.question import make_question
+    from rag.web.render import render_answer
+
+    quote = "Polisi masih memburu para pelaku pencurian perhiasan itu."
+    hit = Hit(1, "louvre", "Perhiasan Louvre Dicuri", "2025-10-20", quote, 0, len(quote), 0.9, 0.9, 1.0)
+    closest = Citation(1, "louvre", hit.title, hit.published, 1, 0, len(quote), quote)
+    question = make_question("Siapa nama pelaku pencurian perhiasan di Museum Louvre?")
+    answer = not_stated(Answer(question.text, question.text, "id", "", passages=[hit]), question, closest,
+                        "the check finds no name of the thief in the cited sentence")
+    assert answer.refusal and answer.closest == [closest] and not answer.sentences
+    assert answer.text.startswith("Artikel yang tersedia membahas hal ini, tetapi tidak menyebutkan siapa nama "
+                                  "pelaku pencurian perhiasan di Museum Louvre.")
+    page = render_answer("ans-x", answer, {})
+    assert page.index("tidak menyebutkan") < page.index(f"“{quote}”") < page.index("Rincian teknis")
+    assert f"<mark>{quote}</mark>" in page  # the closest sentence is highlighted in its passage
