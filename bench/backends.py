@@ -172,7 +172,8 @@ def main() -> None:
         for backend in BACKENDS:
             p50, p95 = r[f"{backend} search_ms"]
             print(f"| {backend} | {r['chunks']} | {r['chunks'] / r[f'{backend} build_s']:.0f} chunks/s "
-                  f"| search p50 {p50:.1f} ms, p95 {p95:.1f} ms | one changed article {r[f'{backend} one_change_s']:.1f} s |",
+                  f"| search p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+                  f"| one changed article {r[f'{backend} one_change_s']:.1f} s |",
                   flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
 

@@ -65,7 +65,7 @@ def rrf_fusion(dense: Ranking, lexical: Ranking, k: int = 60) -> Ranking:
 def zscore(scores: Ranking) -> Ranking:
     """(s - mean) / std over the candidates, shifted so the lowest candidate is 0 (absent = 0)."""
     if len(scores) < 2:
-        return {key: 1.0 for key in scores}
+        return dict.fromkeys(scores, 1.0)
     mean, std = statistics.fmean(scores.values()), statistics.pstdev(scores.values()) or 1.0
     z = {key: (value - mean) / std for key, value in scores.items()}
     low = min(z.values())
@@ -171,7 +171,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         fusion_seconds[NEW].append(t1 - t0)
         fusion_seconds[OLD].append(t2 - t1)
         languages.append(lang)
-        by_chunk = lambda scores: article_rank(scores, gold, chunk_article)  # noqa: E731
+        by_chunk = lambda scores: article_rank(scores, gold, chunk_article)  # noqa: E731, B023 - used in this iteration only
         for method, scores in {DENSE: dense, LEXICAL: lexical, "rrf": rrf_fusion(dense, lexical),
                                OLD: old, NEW: new}.items():
             ranks[method].append(by_chunk(scores))
@@ -242,7 +242,7 @@ def main() -> None:
         per_weight = {w: ranks[f"w={w:.1f}"] for w in args.weights}
         print(f"best dense weight for {name}: {best_weight(per_weight)}")
         for lang in sorted(set(languages)):
-            picked = {w: [r for r, l in zip(per_weight[w], languages) if l == lang] for w in args.weights}
+            picked = {w: [r for r, q_lang in zip(per_weight[w], languages) if q_lang == lang] for w in args.weights}
             print(f"  {lang} queries: {best_weight(picked)}")
             for w in args.weights:
                 by_language[lang][w].extend(picked[w])

@@ -13,8 +13,6 @@ product's fused retrieval and its two legs alone (BM25, dense), computed by benc
 """
 from __future__ import annotations
 
-import rag  # noqa: F401  (first: sets HF_HUB_OFFLINE and friends before any Hugging Face import)
-
 import argparse
 import hashlib
 import json
@@ -25,6 +23,7 @@ import time
 import warnings
 from pathlib import Path
 
+import rag  # noqa: F401  (first: sets HF_HUB_OFFLINE and friends before any Hugging Face import)
 from bench.common import EVAL_DIR, OUT_DIR
 from bench.retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
 from rag.embed.base import Embedder

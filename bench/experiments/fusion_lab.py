@@ -1,7 +1,8 @@
 """Fusion experiments on cached legs: dump each set's per-question dense and lexical candidates once,
 then score fusion rules offline in seconds (no embedding, no BM25 at experiment time).
 
-    python -m bench.experiments.fusion_lab dump [--sets ...]  # builds/reuses bench/out/index-<set>, writes legs-<set>.pkl
+    python -m bench.experiments.fusion_lab dump [--sets ...]  # builds/reuses bench/out/index-<set>,
+                                                              # writes legs-<set>.pkl
     python -m bench.experiments.fusion_lab run [--stress]     # every rule in fusion_rules.py on every set
 
 ``run`` prints, per rule and set, R@1 R@5 MRR@10 and the questions gained/lost at rank 1 against the

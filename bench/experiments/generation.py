@@ -29,11 +29,12 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from rag.answer.records import Answer, Retrieved, Token
 from rag.answer.pipeline import Pipeline
+from rag.answer.records import Answer, Retrieved, Token
 from rag.indexing.builder import build_index
 from rag.llm.files import resolve_gguf
 from rag.retrieve.retriever import Retriever
@@ -255,7 +256,7 @@ def print_report(results: list[dict], runs: int) -> None:
     for res in results:
         s: Settings = res["settings"]
         first = next(iter(res["captured"].values()))
-        kwargs = {k: v for k, v in first.kwargs.items()}
+        kwargs = dict(first.kwargs)
         print(f"\n{res['model']}: {resolve_gguf(s.llm_model).name}, n_ctx {res['n_ctx']}, n_threads "
               f"{res['n_threads']}, n_batch {res['n_batch']}, seed {res['seed']}, extra buffers "
               f"{'on' if res['extra_bufts'] else 'off'}; create_completion kwargs {kwargs}; prompt tokens "
