@@ -119,7 +119,8 @@ def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(libra
     # from the current index before the rebuild ends.
     bulk = tmp_path / "arsip.jsonl"
     bulk.write_text("\n".join(json.dumps({"id": f"arsip-{i}", "title": f"Arsip {i}",
-                                          "text": " ".join(f"Catatan arsip {i} kalimat {j} tentang kota." for j in range(40))})
+                                          "text": " ".join(f"Catatan arsip {i} kalimat {j} tentang kota."
+                                                           for j in range(40))})
                               for i in range(300)), encoding="utf-8")
     rebuild = client.submit([handle_file(str(bulk))], api_name="/add_articles")
     messages, *_ = client.predict("How many homes will the Dunmore Valley solar farm power?", [], None,

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from rag.indexing.backend import build_index, close_connections, open_catalogue
-from rag.indexing.milvus_store import (COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection,
-                                       records_of)
+from rag.indexing.milvus_store import COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection, records_of
 from rag.retrieve.retriever import Retriever
 from tests.helpers.corpus import ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings, write
 from tests.helpers.faults import Point, load_points, spread

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
-from rag.answer.pipeline import Pipeline
 from rag.answer.evidence import Passage
+from rag.answer.pipeline import Pipeline
 from rag.answer.prompting import build_prompt
+from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.text.languages import language
@@ -37,7 +37,8 @@ def cited_files(pipeline, answer: Answer) -> set[str]:
 
 @pytest.mark.parametrize("question, file", [
     ("Berapa harga beras medium sekarang?", "harga-beras-2026-02-12.txt"),
-    ("How many newspaper pages did the Greyhaven library put online?", "greyhaven-library-digitisation-2026-05-02.html"),
+    ("How many newspaper pages did the Greyhaven library put online?",
+     "greyhaven-library-digitisation-2026-05-02.html"),
 ])
 def test_answer_has_verified_citation_to_the_right_article(any_pipeline, question, file):
     answer = any_pipeline.ask(question)
@@ -135,8 +136,8 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
 
 
 def test_a_bare_number_is_shown_with_what_it_counts():
-    from rag.answer.records import AnswerSentence, Citation
     from rag.answer.composing import _with_unit
+    from rag.answer.records import AnswerSentence, Citation
     quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
     cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)
     bare = AnswerSentence("4.000 [1]", 0, 9, [1], [cited], verified=True)

@@ -15,9 +15,9 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib.abc import MetaPathFinder
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

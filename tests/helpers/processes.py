@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -92,7 +92,8 @@ def model_server(log_path: Path, model: str = Settings().llm_model, args: tuple[
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(model)), "--host", "127.0.0.1",
              "--port", str(port), "--n_ctx", str(Settings().llm_context), "--n_threads", "1",
-             "--interrupt_requests", "False", *args], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+             "--interrupt_requests", "False", *args],
+            stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
         try:
             wait_for_port(port, process, log, "model server")
             yield f"http://127.0.0.1:{port}/v1", process
