@@ -10,10 +10,11 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError, UnknownArticle
 from rag.indexing.backend import open_catalogue

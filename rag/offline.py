@@ -11,7 +11,8 @@ import ipaddress
 import logging
 import os
 import socket
-from typing import Any, Iterable, NoReturn
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 from rag.errors import NetworkBlocked
 

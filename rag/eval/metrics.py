@@ -5,9 +5,9 @@ import json
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from rag.errors import QuestionsFileError
 from rag.retrieve.fusion import best_first

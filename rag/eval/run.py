@@ -13,8 +13,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.eval.metrics import (EvalQuestion, answer_rank, article_rank, contains, exact_match, gold_aliases,
-                              load_questions, percentiles, ranking_metrics, token_f1)
+from rag.eval.metrics import (
+    EvalQuestion,
+    answer_rank,
+    article_rank,
+    contains,
+    exact_match,
+    gold_aliases,
+    load_questions,
+    percentiles,
+    ranking_metrics,
+    token_f1,
+)
 from rag.indexing.backend import build_index
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
@@ -107,7 +117,8 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
         if answer.refusal:
             continue
         scores["extractive_answers"].append(float(answer.extractive))
-        scores["answers_with_unsupported_sentence"].append(float(any(s.is_claim and not s.verified for s in answer.sentences)))
+        unsupported = any(s.is_claim and not s.verified for s in answer.sentences)
+        scores["answers_with_unsupported_sentence"].append(float(unsupported))
         if not answer.extractive:
             scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
         for sentence in answer.sentences:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from rag.errors import IndexNotBuilt
 from rag.indexing.lexical import LexicalIndex
@@ -41,19 +41,19 @@ class Catalogue:
     store: Store
 
     @classmethod
-    def open(cls, index_path: Path) -> "Catalogue":
+    def open(cls, index_path: Path) -> Catalogue:
         """Open the catalogue of the live version of the index at ``index_path``."""
         return Catalogue.open_catalogue(live_folder(index_path))
 
     @staticmethod
-    def open_catalogue(folder: Path) -> "Catalogue":
+    def open_catalogue(folder: Path) -> Catalogue:
         """Open the catalogue of the version in ``folder``."""
         return Catalogue(folder, Manifest.load(folder / MANIFEST), Store(folder / STORE_FILE))
 
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Catalogue":
+    def __enter__(self) -> Catalogue:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -68,12 +68,12 @@ class Index(Catalogue):
     lexical: LexicalIndex
 
     @classmethod
-    def open(cls, index_path: Path) -> "Index":
+    def open(cls, index_path: Path) -> Index:
         """Open the live version of the index at ``index_path``."""
         return cls.open_version(live_folder(index_path))
 
     @classmethod
-    def open_version(cls, folder: Path) -> "Index":
+    def open_version(cls, folder: Path) -> Index:
         return cls(
             folder=folder,
             manifest=Manifest.load(folder / MANIFEST),

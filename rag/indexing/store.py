@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from rag.types import Article, Chunk
 
@@ -72,7 +72,7 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def copy_to(self, path: Path) -> "Store":
+    def copy_to(self, path: Path) -> Store:
         """A consistent copy of this store at ``path`` (SQLite online backup)."""
         target = sqlite3.connect(str(path))
         with target:

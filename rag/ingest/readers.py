@@ -14,8 +14,8 @@ import logging
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rag.errors import ArticleError, MissingPackage
 from rag.settings import Settings, file_bytes
@@ -243,7 +243,7 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
 def _page_text(page, path: Path, number: int) -> str:
     try:
         return (page.extract_text() or "").strip()
-    except Exception as exc:  # one damaged page must not lose the others
+    except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
         logger.warning("%s: page %d skipped (%s: %s)", path, number, type(exc).__name__, exc)
         return ""
 

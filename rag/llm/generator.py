@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class Generator:
         self._prefix_states: dict[str, Any] = {}  # prompt prefix -> llama state after evaluating it
 
     @property
-    def llm(self) -> "Llama":
+    def llm(self) -> Llama:
         with self._load_lock:
             if self._llm is None:
                 self._llm = load_llama(self.settings)
