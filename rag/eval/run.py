@@ -125,7 +125,8 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
             for citation in sentence.citations:
                 # right when it is the gold article or its quote holds a gold answer (sets such as FacQA
                 # hold the same news in several excerpts)
-                sources = store.article(citation.article_id).sources
+                cited = store.article(citation.article_id)
+                sources = cited.sources if cited else []
                 scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)
                                                           or contains(citation.quote, q.answers)))
     return {"answers": {name: sum(values) / len(values) if values else None for name, values in scores.items()},

@@ -121,7 +121,8 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
     build = time.time_ns() // 1000
     cat = catalogue_of(target)
     insert(client, records_of(target), [record(f"p:{build}", PENDING, build, {"shard": settings.shard})])
-    df, documents, length = Counter(), 0, 0
+    df: Counter[int] = Counter()  # stem key -> chunks holding it
+    documents, length = 0, 0
     gone = [*changes.changed, *changes.removed, *(old for old, _ in changes.renamed)]
     for row in _chunk_rows(client, target, state, gone, ["article_key", "build", "sparse", "length"]):
         df.subtract(row["sparse"].keys())

@@ -228,7 +228,8 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
         raise ArticleError(f"could not parse HTML ({type(exc).__name__}: {exc})") from exc
     if doc is not None and not isinstance(doc, dict):
         doc = doc.as_dict()
-    text = ((doc or {}).get("text") or "").strip()
+    doc = doc or {}
+    text = (doc.get("text") or "").strip()
     if len(text) < MIN_HTML_TEXT:  # broken markup often leaves a stray word or two
         detail = f" (only {len(text)} characters extracted)" if text else ""
         raise ArticleError(f"no article text found in HTML{detail}")

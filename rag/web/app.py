@@ -77,6 +77,7 @@ class WebUI:
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
         draft, evidence, passages, language, answer = "", [], [], "en", None
         events = self.library.ask(message, turns, cancel=stop)
+        details: dict[str, Any]  # what the chat history keeps beside the shown answer
         try:
             for event in events:
                 if isinstance(event, Retrieved):
