@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import IndexNotBuilt
 from rag.indexing.lexical import LexicalIndex
@@ -15,6 +16,9 @@ from rag.indexing.manifest import Manifest
 from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex
 from rag.indexing.versions import MANIFEST, current_version
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11; annotations are not evaluated at run time
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ class Catalogue:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> Catalogue:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
