@@ -33,7 +33,7 @@ def test_dense_leg_decides_when_bm25_matched_nothing_distinctive():
     coverage = dict.fromkeys(LEXICAL, 0.1)
     fused = adaptive_fusion(DENSE, LEXICAL, coverage, 0.5)
     assert top(fused) == 1
-    assert sorted(fused, key=fused.get, reverse=True)[:3] == [1, 2, 3]
+    assert sorted(fused, key=fused.__getitem__, reverse=True)[:3] == [1, 2, 3]
     assert adaptive_fusion(DENSE, LEXICAL, {}, 0.5) == pytest.approx({k: 0.5 * v for k, v in normalise(DENSE).items()}
                                                                      | {k: 0.0 for k in LEXICAL if k not in DENSE})
 

@@ -276,7 +276,7 @@ def test_add_files_saves_hostile_names_only_under_uploads(tmp_path):
     articles = tmp_path / "articles"
     settings_ = make_settings(tmp_path, articles_dir=articles)
     on_disk = ["..\\..\\x.txt", "\u202egnp.md", "漢" * 80 + ".md", "a" * 250 + ".txt", "[klik](x) *b*.md", "..md.txt"]
-    paths = []
+    paths: list[Path] = []
     for name in on_disk:
         (incoming / name).write_text(f"Judul\n\nIsi berita dari berkas {len(paths)}.", encoding="utf-8")
         paths.append(incoming / name)

@@ -162,7 +162,7 @@ def test_a_milvus_lite_file_open_in_another_process_is_a_clear_error(tmp_path):
                                f"MilvusClient({milvus_uri(settings)!r}); print('open', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True, env=guarded_env())
     try:
-        assert holder.stdout.readline().strip() == "open"
+        assert holder.stdout and holder.stdout.readline().strip() == "open"
         with pytest.raises(OSError, match="open in another process"):
             connect(settings)
     finally:

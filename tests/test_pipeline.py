@@ -10,6 +10,7 @@ from rag.answer.prompting import build_prompt
 from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
+from rag.settings import Settings
 from rag.text.languages import language
 from rag.types import Hit
 from tests.helpers.processes import served_settings
@@ -67,6 +68,7 @@ def test_evidence_comes_first_then_the_draft_then_the_answer(any_pipeline):
     tokens = [e for e in events if isinstance(e, Token)]
     assert len(tokens) >= 3 and all(isinstance(e, Token) for e in events[2:-1])
     timings = events[-1].timings
+    assert timings.evidence is not None and timings.first_token is not None
     assert timings.evidence < timings.first_token <= timings.total
 
 
@@ -87,6 +89,9 @@ class WrongNumbers:
     n_ctx = 2048
     is_chat_model = True
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
@@ -98,14 +103,14 @@ class WrongNumbers:
 
 
 def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sample_settings, embedder):
-    pipeline = Pipeline(sample_settings, Retriever(sample_settings, embedder), WrongNumbers())
+    pipeline = Pipeline(sample_settings, Retriever(sample_settings, embedder), WrongNumbers(sample_settings))
     answer = pipeline.ask("Berapa warga yang mengungsi karena banjir di Demak?")
     assert answer.refusal is None and answer.extractive
     assert "9.999" not in answer.text and "4.000 warga" in answer.text
     assert answer.text == answer.evidence[0].quote and all(s.verified for s in answer.sentences)
     assert [s.text for s in answer.dropped] == ["Sebanyak 9.999 warga mengungsi [1]."]
     article = pipeline.retriever.index.store.article(answer.evidence[0].article_id)
-    assert article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
+    assert article and article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
 
 
 def test_a_refusal_in_indonesian_has_no_english_in_it(pipeline):

@@ -221,7 +221,7 @@ def test_article_chunks_are_slices_of_the_article(text, target):
 # ---------------------------------------------------------------- a folder of random files
 
 _contents = random_bytes | random_unicode | malformed_html | not_pdfs | bad_jsonl | st.just(GOOD_PDF)
-_names = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1,
+_names = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), min_size=1,
                  max_size=24).filter(lambda n: len(n.encode()) < 200 and n not in (".", ".."))
 _files = st.lists(st.tuples(st.booleans(), _names, st.sampled_from(EXTENSIONS + [".TXT", ".docx", ""]), _contents),
                   max_size=8, unique_by=lambda f: (f[0], f[1] + f[2]))

@@ -171,6 +171,7 @@ def _patch_os(faults: Faults, setattr) -> None:
     def wrap(name: str, real: Callable) -> Callable:
         def hooked(*args, **kwargs):
             target = args[-1] if name in ("rename", "replace") else args[0]
+            path: str | None
             if name == "fsync":
                 path = _fd_path(target)
             elif "dir_fd" in kwargs:  # shutil.rmtree: a name inside a folder being removed
@@ -237,7 +238,8 @@ def _patch_faiss(faults: Faults, setattr) -> None:
         if faults.under_root(target) is None:
             return real_write(index, target, *args)
         with builtins.open(target, "wb") as handle:  # the patched open: every write is a point
-            real_write(index, faiss.PyCallbackIOWriter(handle.write), *args)
+            # faiss's type stub leaves out its SWIG IO classes
+            real_write(index, faiss.PyCallbackIOWriter(handle.write), *args)  # type: ignore[attr-defined]
 
     setattr(faiss, "write_index", write_index)
 
