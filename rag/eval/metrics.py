@@ -88,6 +88,13 @@ def gold_aliases(store) -> dict[str, str]:
             for source in article.sources if "#" in source}
 
 
+def gold_article(question: EvalQuestion, aliases: Mapping[str, str]) -> str:
+    """The indexed id of an answerable question's article (``aliases``: :func:`gold_aliases`)."""
+    if question.article_id is None:
+        raise ValueError(f"question {question.id} is unanswerable: it has no gold article")
+    return aliases.get(question.article_id, question.article_id)
+
+
 def article_rank(scores: dict[int, float], gold: str, article_of: Mapping[int, str]) -> int | None:
     """1-based rank of ``gold`` among the distinct articles of the ranked chunks, or None."""
     seen: list[str] = []

@@ -20,6 +20,7 @@ from rag.eval.metrics import (
     contains,
     exact_match,
     gold_aliases,
+    gold_article,
     load_questions,
     percentiles,
     ranking_metrics,
@@ -61,7 +62,7 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
         started = time.perf_counter()
         legs = retriever.leg_scores(q.question, max(settings.candidates, depth))
         retrieval_seconds.append(time.perf_counter() - started)
-        gold = alias.get(q.article_id, q.article_id)
+        gold = gold_article(q, alias)
         for leg, scores in zip(LEGS, legs):
             ranks[leg].append(article_rank(scores, gold, article_of))
             answer_ranks[leg].append(answer_rank(scores, q.answers, text_of, max(ks)))
