@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import pickle
-import sys
 import time
 
 import numpy as np
@@ -45,18 +44,19 @@ def dump(name: str, embedder: Embedder) -> None:
     index = retriever.index
     chunks = list(index.store.all_chunks())
     ids, vectors = index.vectors.arrays()
+    questions: list[dict] = []
     data = {
         "chunks": {c.id: {"article": c.article_id, "text": c.text, "language": c.language,
                           "tokens": tokenize(c.text, c.language)} for c in chunks},
         "alias": gold_aliases(index.store),
         "vectors": dict(zip(ids.tolist(), vectors)),
-        "questions": [],
+        "questions": questions,
     }
     start = time.perf_counter()
     for q in load_questions(EVAL_DIR / name / "questions.jsonl"):
         lang = detect_language(q.question)
         qvec = embedder.encode_query(q.question)
-        data["questions"].append({
+        questions.append({
             "id": q.id, "question": q.question, "answers": q.answers, "article_id": q.article_id,
             "language": lang, "qvec": qvec, "query_tokens": tokenize(q.question, lang),
             "dense": index.vectors.search(qvec, DEPTH),
@@ -64,7 +64,7 @@ def dump(name: str, embedder: Embedder) -> None:
         })
     with open(OUT_DIR / f"legs-{name}.pkl", "wb") as f:
         pickle.dump(data, f)
-    print(f"dumped {name}: {len(data['questions'])} questions in {time.perf_counter() - start:.1f}s", flush=True)
+    print(f"dumped {name}: {len(questions)} questions in {time.perf_counter() - start:.1f}s", flush=True)
 
 
 # --- offline evaluation ----------------------------------------------------------------------------
@@ -107,10 +107,8 @@ def evaluate(data: SetData, rule) -> dict:
         fused = rule(q, data)
         ranks.append(article_rank(fused, q["gold"], data.article_of))
         answers.append(answer_rank(fused, q["answers"], data.text_of, 5))
-    m = ranking_metrics(ranks, (1, 5, 20))
-    m.update(ranking_metrics(answers, (1, 5), "answer", mrr=False))
-    m["ranks"] = ranks
-    return m
+    return {**ranking_metrics(ranks, (1, 5, 20)), **ranking_metrics(answers, (1, 5), "answer", mrr=False),
+            "ranks": ranks}
 
 
 def wins(new: list, old: list) -> str:
@@ -187,4 +185,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
