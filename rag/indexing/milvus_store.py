@@ -85,7 +85,7 @@ def connect(settings: Settings):
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise MissingPackage("store_backend=milvus needs: pip install 'rag-news[milvus]' "
                                   "(pymilvus, milvus-lite)") from exc
-            # they log expected misses and unimplemented calls as errors
+            # these log expected misses and unimplemented calls as errors
             for noisy in ("pymilvus", "grpc._server", "milvus_lite"):
                 logging.getLogger(noisy).setLevel(logging.CRITICAL)
             if is_lite(uri):
