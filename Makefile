@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run    set up .venv, build the sample index if needed, start the web chat on http://127.0.0.1:7860
-#   make test   set up .venv, run the whole test suite
+#   make test   set up .venv, lint (ruff, mypy), run the whole test suite
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 VENV := .venv
@@ -15,12 +15,17 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test setup
+.PHONY: run test lint setup
 run: $(STAMP)
 	$(PY) app.py
 
-test: $(STAMP) $(CHROMIUM)
+# Lint first: a finding stops `make test` before the long suite (configuration in pyproject.toml).
+test: lint $(CHROMIUM)
 	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
 $(CHROMIUM):

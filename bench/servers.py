@@ -31,8 +31,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     questions = json.loads(SAMPLE_QUESTIONS.read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         shutil.copytree(SAMPLE_ARTICLES, tmp / "articles")
         settings = make_settings(tmp, articles_dir=tmp / "articles")
         embedder = embedder_for(settings)

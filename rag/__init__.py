@@ -38,12 +38,27 @@ _PUBLIC = {
 __all__ = [*_PUBLIC, "__version__"]
 
 if TYPE_CHECKING:
-    from rag.answer.records import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.answer.pipeline import Pipeline
+    from rag.answer.records import Answer, EvidenceFound, Retrieved, Token, as_of_phrase
     from rag.embed.factory import create_embedder
-    from rag.errors import (ArticleError, ChatNameError, FolderNotFound, IndexInUse, IndexNotBuilt, IndexWriteError,
-                            MissingPackage, ModelNotFound, ModelServerError, NetworkBlocked, QuestionError,
-                            QuestionsFileError, RagError, SettingsError, UnknownArticle, UnknownChat)
+    from rag.errors import (
+        ArticleError,
+        ChatNameError,
+        FolderNotFound,
+        IndexInUse,
+        IndexNotBuilt,
+        IndexWriteError,
+        MissingPackage,
+        ModelNotFound,
+        ModelServerError,
+        NetworkBlocked,
+        QuestionError,
+        QuestionsFileError,
+        RagError,
+        SettingsError,
+        UnknownArticle,
+        UnknownChat,
+    )
     from rag.indexing.backend import build_index
     from rag.indexing.builder import BuildReport
     from rag.library import Library
@@ -52,8 +67,8 @@ if TYPE_CHECKING:
     from rag.retrieve.retriever import Retriever
     from rag.settings import Settings
     from rag.text.query import make_query
-    from rag.text.recency import asks_for_latest
     from rag.text.question import make_question
+    from rag.text.recency import asks_for_latest
     from rag.types import Article, Hit, Query, Question
 
 

@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep watching the folder and update the index when files change (Ctrl-C stops)")
     index.set_defaults(handler=_cmd_index)
 
-    search = commands.add_parser("search", parents=[settings_flags], help="show the passages that best match a question")
+    search = commands.add_parser("search", parents=[settings_flags],
+                                 help="show the passages that best match a question")
     search.add_argument("question")
     search.add_argument("-k", type=int, default=None, help="number of passages (default: the top_k setting)")
     search.set_defaults(handler=_cmd_search)

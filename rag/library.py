@@ -10,10 +10,11 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError, UnknownArticle
 from rag.indexing.backend import open_catalogue
@@ -206,7 +207,7 @@ class Library:
         return self.pipeline.retriever.search(question, k)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
-            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+            cancel: threading.Event | None = None) -> Generator[AnswerEvent, None, None]:
         """The answer to ``question`` as it is made: the passages found, the evidence, the draft's tokens, then
         the checked :class:`rag.answer.records.Answer` (:meth:`rag.answer.pipeline.Pipeline.answer`).
 
@@ -265,8 +266,8 @@ class Library:
         from rag.ingest.watch import WatchHandle
 
         if self._watcher is None or not self._watcher.running:
-            options = {"folder": self._watched(folder), "build_first": build_first, "debounce_ms": debounce_ms,
-                       "step_ms": step_ms}
+            options: dict[str, Any] = {"folder": self._watched(folder), "build_first": build_first,
+                                       "debounce_ms": debounce_ms, "step_ms": step_ms}
             self._watcher = WatchHandle(lambda stop, ready: self.watch(stop, ready=ready, **options), on_change)
         return self._watcher
 

@@ -11,7 +11,8 @@ import ipaddress
 import logging
 import os
 import socket
-from typing import Any, Iterable, NoReturn
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 from rag.errors import NetworkBlocked
 
@@ -77,8 +78,10 @@ def guard_network(allowed_hosts: Iterable[str] = ()) -> None:
             _allowed_addresses.update(str(info[4][0]) for info in result)
         return result
 
-    connect.guarded = True  # type: ignore[attr-defined]
-    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+    connect.guarded = True  # type: ignore[attr-defined]  # a mark on the function: guard once
+    # Patched on the class and the module, so every socket any library opens later is checked.
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign, assignment]
+    socket.getaddrinfo = getaddrinfo
 
 
 def _refuse(what: str) -> NoReturn:

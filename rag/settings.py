@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, Mapping, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_type_hints
 
 from rag.errors import ModelNotFound as ModelNotFound  # raised by the model finders, importable from here
 from rag.errors import SettingsError

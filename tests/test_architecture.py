@@ -54,7 +54,7 @@ def group_of(module: str) -> tuple[int, str]:
 def imported_names(path: Path) -> set[str]:
     """Every name ``path`` imports anywhere in its code (functions included): modules, and for ``from m import
     n`` both ``m`` and ``m.n``; a relative import keeps its leading dots."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -68,7 +68,7 @@ def imported_names(path: Path) -> set[str]:
 
 def imports(module: str, modules: dict[str, Path] = MODULES) -> set[str]:
     """The modules of ``modules`` that ``module`` imports."""
-    found = set()
+    found: set[str] = set()
     for name in imported_names(modules[module]):
         while name and name not in modules:  # "rag.x.y.Name" -> "rag.x.y"
             name = name.rpartition(".")[0]

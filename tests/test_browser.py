@@ -229,7 +229,8 @@ def test_chats_survive_a_restart_and_a_killed_server(browser, sample_settings, t
         pids = [int(p) for p in os.popen(f"pgrep -f 'app.py --port {url.rsplit(':', 1)[1].strip('/')}'").read().split()]
         for pid in pids:
             os.kill(pid, signal.SIGKILL)  # mid-answer
-    saved = sqlite3.connect(index_dir / "chats.sqlite").execute("SELECT role, content FROM messages ORDER BY id").fetchall()
+    chats = sqlite3.connect(index_dir / "chats.sqlite")
+    saved = chats.execute("SELECT role, content FROM messages ORDER BY id").fetchall()
     assert [role for role, _ in saved] == ["user", "assistant", "user"] and "14.500" in saved[1][1]
     with running_app(sample_settings.articles_dir, index_dir, tmp_path / "second.log") as url:
         page.goto(url)  # a new port is a new origin to the browser: the chat is reopened from the list

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.citations import _candidates, _cosines, _pick, _rank, check_answer
-from rag.answer.records import REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.markers import parse_markers, split_answer, strip_markers
+from rag.answer.records import REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.support import verify
 from rag.text.question import make_question
 from rag.types import Hit
@@ -331,7 +331,8 @@ def test_terse_number_answer_must_sit_in_the_sentence_about_the_question():
     question = "How many visitors did the zoo welcome on its opening day?"
     (right,) = check_answer("2,400.", sources, "en", question=make_question(question))
     assert right.verified and "2,400 visitors" in right.citations[0].quote
-    (wrong,) = check_answer("85.", sources, "en", question=make_question(question))  # in the passage, but not the answer
+    # in the passage, but not the answer
+    (wrong,) = check_answer("85.", sources, "en", question=make_question(question))
     assert not wrong.verified
 
 
@@ -356,7 +357,8 @@ def test_a_terse_name_must_stand_in_the_supporting_sentence_not_just_the_passage
     question = "Di provinsi mana Gunung Lokon meletus?"
     (right,) = check_answer("Sulawesi Utara.", sources, "id", question=make_question(question))
     assert right.verified
-    (wrong,) = check_answer("Jakarta.", sources, "id", question=make_question(question))  # in the passage, another sentence
+    # in the passage, another sentence
+    (wrong,) = check_answer("Jakarta.", sources, "id", question=make_question(question))
     assert not wrong.verified
 
 
@@ -365,7 +367,8 @@ def test_an_answer_that_repeats_the_question_verifies_nothing():
     question = "Berapa harga beras medium sekarang?"
     echoed = check_answer("Berapa harga beras medium sekarang?", [source], "id", question=make_question(question))
     assert [s.problems for s in echoed] == [[REPEATS_QUESTION]] and not any(s.is_claim for s in echoed)
-    answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id", question=make_question(question))
+    answered = check_answer("Harga beras medium Rp 13.500 per kilogram.", [source], "id",
+                            question=make_question(question))
     assert answered[0].verified and answered[0].is_claim
 
 
@@ -419,5 +422,6 @@ def test_a_number_from_a_sentence_about_something_else_is_flagged():
 
 
 def test_a_leading_answer_label_is_not_a_claim_to_check(id_sources):
-    [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id", question=make_question("Berapa warga yang mengungsi?"))
+    [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id",
+                            question=make_question("Berapa warga yang mengungsi?"))
     assert result.verified, result.problems

@@ -1,7 +1,6 @@
 """The `rag` command end to end, as a user runs it (subprocesses, real models)."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

@@ -21,9 +21,9 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -36,8 +36,7 @@ from rag.indexing.builder import build_index
 from rag.indexing.reader import Index
 from rag.indexing.vectors import VectorIndex
 from rag.retrieve.retriever import Retriever
-from tests.helpers.corpus import (ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings,
-                                  write)
+from tests.helpers.corpus import ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings, write
 from tests.helpers.faults import Faults, Point, install, load_points, spread
 from tests.helpers.processes import guarded_env
 
@@ -108,7 +107,7 @@ def in_child(work: Callable[[], int | None], timeout: float = CHILD_TIMEOUT) -> 
             import torch
             torch.set_num_threads(1)  # the parent's OpenMP threads do not exist in the child
             code = work() or 0
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - the child reports any failure, SystemExit too, as exit code 1
             traceback.print_exc()
         finally:
             os._exit(code)

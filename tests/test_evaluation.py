@@ -13,14 +13,17 @@ from tests.helpers.corpus import make_settings
 from tests.helpers.processes import guarded_env
 
 ARTICLES = [
-    {"id": "a1", "title": "Gempa Cianjur", "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},
+    {"id": "a1", "title": "Gempa Cianjur",
+     "text": "Gempa berkekuatan 5,6 mengguncang Cianjur dan merusak 1.200 rumah."},
     {"id": "a2", "title": "Panen Kopi Gayo", "text": "Petani kopi Gayo di Takengon memanen 30 ton biji kopi arabika."},
     {"id": "a3", "title": "New Bridge", "text": "The suspension bridge over the Kapuas river is 1,400 metres long."},
 ]
 QUESTIONS = [
-    {"id": "q1", "question": "Berapa rumah rusak akibat gempa Cianjur?", "answers": ["1.200 rumah"], "article_id": "a1"},
+    {"id": "q1", "question": "Berapa rumah rusak akibat gempa Cianjur?", "answers": ["1.200 rumah"],
+     "article_id": "a1"},
     {"id": "q2", "question": "Berapa ton kopi arabika dipanen petani Gayo?", "answers": ["30 ton"], "article_id": "a2"},
-    {"id": "q3", "question": "How long is the Kapuas suspension bridge?", "answers": ["1,400 metres"], "article_id": "a3"},
+    {"id": "q3", "question": "How long is the Kapuas suspension bridge?", "answers": ["1,400 metres"],
+     "article_id": "a3"},
     {"id": "q4", "question": "Siapa pemenang Piala Dunia?", "answers": [], "article_id": None},
 ]
 
@@ -71,9 +74,11 @@ def test_malformed_lines_are_reported_with_line_numbers(tmp_path):
                     '{"id": "q3", "answers": []}\n', encoding="utf-8")
     with pytest.raises(ValueError) as error:
         load_questions(path)
-    assert "questions.jsonl:2:" in str(error.value) and "questions.jsonl:3: missing or empty 'question'" in str(error.value)
+    message = str(error.value)
+    assert "questions.jsonl:2:" in message and "questions.jsonl:3: missing or empty 'question'" in message
     articles = write_jsonl(tmp_path / "articles.jsonl", ARTICLES)
     env = guarded_env()
     result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--articles", str(articles), "--questions",
-                             str(path), "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, env=env)
+                             str(path), "--index-dir", str(tmp_path / "index")],
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 2 and "questions.jsonl:2:" in result.stderr

@@ -79,7 +79,8 @@ def test_the_number_that_counts_what_is_asked_beats_a_sentence_with_a_date_and_t
     text = ("The Dunmore Valley Solar Farm began delivering electricity on Monday, March 30, 2026, after two "
             "years of construction. The 120-megawatt project is made up of 280,000 panels. According to its "
             "developer, the farm will produce enough electricity to power about 34,000 homes each year.")
-    ranked = rank("How many homes will the Dunmore Valley solar farm power?", [hit(text, "dunmore", "Dunmore Valley Solar Farm Switches On")])
+    ranked = rank("How many homes will the Dunmore Valley solar farm power?",
+                  [hit(text, "dunmore", "Dunmore Valley Solar Farm Switches On")])
     assert "34,000 homes" in ranked[0].text
 
 

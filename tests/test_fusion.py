@@ -22,7 +22,7 @@ LEXICAL = {10: 12.0, 11: 9.0, 12: 8.5, 13: 8.0, 1: 2.0}
 
 
 def test_full_coverage_is_the_weighted_fusion():
-    coverage = {key: 1.0 for key in LEXICAL}
+    coverage = dict.fromkeys(LEXICAL, 1.0)
     assert adaptive_fusion(DENSE, LEXICAL, coverage, 0.5) == pytest.approx(weighted_fusion(DENSE, LEXICAL, 0.5))
 
 
@@ -30,10 +30,10 @@ def test_dense_leg_decides_when_bm25_matched_nothing_distinctive():
     # BM25's hits share only common words with the question: the old fusion lets BM25's top win,
     # the adaptive one ranks like the dense leg.
     assert top(weighted_fusion(DENSE, LEXICAL, 0.5)) == 10
-    coverage = {key: 0.1 for key in LEXICAL}
+    coverage = dict.fromkeys(LEXICAL, 0.1)
     fused = adaptive_fusion(DENSE, LEXICAL, coverage, 0.5)
     assert top(fused) == 1
-    assert sorted(fused, key=fused.get, reverse=True)[:3] == [1, 2, 3]
+    assert sorted(fused, key=fused.__getitem__, reverse=True)[:3] == [1, 2, 3]
     assert adaptive_fusion(DENSE, LEXICAL, {}, 0.5) == pytest.approx({k: 0.5 * v for k, v in normalise(DENSE).items()}
                                                                      | {k: 0.0 for k in LEXICAL if k not in DENSE})
 
@@ -51,9 +51,9 @@ def test_rare_name_only_bm25_finds_rises():
 
 
 def test_dense_weight_still_applies():
-    coverage = {key: 1.0 for key in LEXICAL}
+    coverage = dict.fromkeys(LEXICAL, 1.0)
     assert adaptive_fusion(DENSE, LEXICAL, coverage, 0.0) == pytest.approx(
-        {**{k: 0.0 for k in DENSE}, **normalise(LEXICAL)})  # BM25 alone (a language the embedder lacks)
+        {**dict.fromkeys(DENSE, 0.0), **normalise(LEXICAL)})  # BM25 alone (a language the embedder lacks)
     assert top(adaptive_fusion(DENSE, LEXICAL, coverage, 1.0)) == 1
     assert adaptive_fusion({}, {}, {}, 0.5) == {}
 
@@ -61,7 +61,7 @@ def test_dense_weight_still_applies():
 def test_fusion_is_fast():
     dense = {i: 0.9 - i / 1000 for i in range(50)}
     lexical = {i + 25: 20.0 - i / 5 for i in range(50)}
-    coverage = {key: 0.5 for key in lexical}
+    coverage = dict.fromkeys(lexical, 0.5)
     start = time.perf_counter()
     for _ in range(200):
         adaptive_fusion(dense, lexical, coverage, 0.5)
@@ -129,7 +129,8 @@ def test_coverage_survives_unsorted_postings(lexical_index):
     indptr = scores["indptr"]
     scores["indices"] = np.concatenate([scores["indices"][a:b][::-1] for a, b in zip(indptr[:-1], indptr[1:])])
     query, ids = "harga beras Sukamaju pasar bawang", [100, 101, 102, 103, 104]
-    assert shuffled.coverage(make_query(query, "id"), ids) == pytest.approx(lexical_index.coverage(make_query(query, "id"), ids))
+    want = lexical_index.coverage(make_query(query, "id"), ids)
+    assert shuffled.coverage(make_query(query, "id"), ids) == pytest.approx(want)
 
 
 def test_fusion_setting_is_validated():

@@ -72,7 +72,8 @@ def test_turns_survive_a_killed_process(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert run.returncode == -signal.SIGKILL, run.stderr
     history = ChatHistory(path)
-    assert [(t.role, t.content) for t in history.messages("", run.stdout.strip())] == [("user", "q"), ("assistant", "a")]
+    saved = history.messages("", run.stdout.strip())
+    assert [(t.role, t.content) for t in saved] == [("user", "q"), ("assistant", "a")]
     history.close()
 
 

@@ -15,19 +15,19 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag.answer.citations import check_answer
-from rag.answer.records import Source
-from rag.text.question import make_question
-from rag.answer.records import REFUSALS, Answer, Retrieved
 from rag.answer.pipeline import Pipeline
 from rag.answer.questions import MAX_QUESTION_CHARS, addresses_model
+from rag.answer.records import REFUSALS, Answer, Retrieved, Source
 from rag.indexing.builder import build_index
 from rag.ingest.readers import READERS
 from rag.ingest.uploads import add_files, safe_name
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
+from rag.text.question import make_question
 from rag.types import Hit
 from rag.web.render import message_text
 from tests.helpers.browser import ARGS, CHROMIUM
@@ -188,8 +188,8 @@ def test_an_injected_instruction_does_not_steer_answers_to_other_questions(pipel
 
 @pytest.mark.parametrize("question, language, claims", [
     ("Berapa harga beras medium sekarang?", "id",
-     ["Harga beras medium sekarang Rp 42 per kilogram [1].", "Harga beras medium sekarang 42 [2].", "Jawabannya 42 [1].",
-      "42."]),
+     ["Harga beras medium sekarang Rp 42 per kilogram [1].", "Harga beras medium sekarang 42 [2].",
+      "Jawabannya 42 [1].", "42."]),
     ("How many homes will the Dunmore Valley solar farm power?", "en",
      ["The Dunmore Valley solar farm will power 42 homes [1].", "The answer is 42 [2].", "42 [1]."]),
 ])
@@ -276,7 +276,7 @@ def test_add_files_saves_hostile_names_only_under_uploads(tmp_path):
     articles = tmp_path / "articles"
     settings_ = make_settings(tmp_path, articles_dir=articles)
     on_disk = ["..\\..\\x.txt", "\u202egnp.md", "漢" * 80 + ".md", "a" * 250 + ".txt", "[klik](x) *b*.md", "..md.txt"]
-    paths = []
+    paths: list[Path] = []
     for name in on_disk:
         (incoming / name).write_text(f"Judul\n\nIsi berita dari berkas {len(paths)}.", encoding="utf-8")
         paths.append(incoming / name)
@@ -354,7 +354,8 @@ HOSTILE_IDS = ['kutip"ganda', "back\\slash", "x' or 1==1 or 'y", "]) or true or 
 def test_hostile_ids_markup_and_injection_index_search_and_remove(tmp_path, embedder, backend):
     """Ids with quotes, backslashes, filter syntax and emoji, article HTML/JS and a prompt injection: indexed,
     stored verbatim, searchable, flagged, and removed again, on both index backends."""
-    from rag.indexing.backend import build_index as build_any, open_catalogue
+    from rag.indexing.backend import build_index as build_any
+    from rag.indexing.backend import open_catalogue
 
     corpus = tmp_path / "articles"
     corpus.mkdir()

@@ -42,7 +42,8 @@ def two_versions(tmp_path, embedder):
 def switch_during_lexical_search(monkeypatch, settings, version: str, then=None) -> list[bool]:
     """Make the first lexical search (after the scores of both legs are read) switch CURRENT to ``version``
     and run ``then``, as a rebuild finishing at that moment would."""
-    real_search, switched = LexicalIndex.search, []
+    real_search = LexicalIndex.search
+    switched: list[bool] = []
 
     def search(self, *args, **kwargs):
         result = real_search(self, *args, **kwargs)

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from rag.indexing.backend import build_index, close_connections, open_catalogue
-from rag.indexing.milvus_store import (COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection,
-                                       records_of)
+from rag.indexing.milvus_store import COMMIT, PENDING, alias_of, catalogue_of, connect, live_collection, records_of
 from rag.retrieve.retriever import Retriever
 from tests.helpers.corpus import ARTICLES, NEW_ARTICLES, NEW_QUESTION, OLD_QUESTION, ROOT, make_settings, write
 from tests.helpers.faults import Point, load_points, spread
@@ -86,6 +85,7 @@ def check_clean(settings) -> None:
     client = connect(settings)
     try:
         live = live_collection(client, alias_of(settings))
+        assert live, "no live collection"
         records = client.query(records_of(live), filter=f"kind in [{PENDING}, {COMMIT}]", output_fields=["pk"])
         assert not records, records
         rows = client.query(live, filter="", output_fields=["count(*)"])[0]["count(*)"]
@@ -140,12 +140,14 @@ def test_rows_stored_twice_by_a_killed_flush_are_read_once_and_repaired(scenario
     client = connect(settings)
     try:
         live = live_collection(client, alias_of(settings))
+        assert live, "no live collection"
         rows = client.query(live, filter="", output_fields=["*"], limit=3)
         client.insert(live, rows)  # the same ids again, as the killed flush left them
         client.insert(catalogue_of(live), client.query(catalogue_of(live), filter="kind == 5", output_fields=["*"]))
         assert snapshot(settings) == scenario.base
         client = connect(settings)
         live = live_collection(client, alias_of(settings))
+        assert live, "no live collection"
         repair_duplicates(client, live)
         count = client.query(live, filter="", output_fields=["count(*)"])[0]["count(*)"]
         with open_catalogue(settings) as index:

@@ -8,8 +8,7 @@ import pytest
 import rag  # noqa: F401  (importing sets the offline switches)
 from rag.embed.files import resolve_embedder
 from rag.llm.files import resolve_gguf
-from rag.settings import ModelNotFound
-from rag.settings import Settings
+from rag.settings import ModelNotFound, Settings
 from tests.helpers.processes import guarded_env, running_app
 
 
@@ -113,7 +112,6 @@ def test_serving_beyond_loopback_without_a_password_warns_and_sends_no_analytics
 
 def test_password_is_required_and_never_logged(sample_settings, tmp_path):
     import httpx
-
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 

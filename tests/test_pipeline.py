@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
-from rag.answer.pipeline import Pipeline
 from rag.answer.evidence import Passage
+from rag.answer.pipeline import Pipeline
 from rag.answer.prompting import build_prompt
+from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
+from rag.settings import Settings
 from rag.text.languages import language
 from rag.types import Hit
 from tests.helpers.processes import served_settings
@@ -37,7 +38,8 @@ def cited_files(pipeline, answer: Answer) -> set[str]:
 
 @pytest.mark.parametrize("question, file", [
     ("Berapa harga beras medium sekarang?", "harga-beras-2026-02-12.txt"),
-    ("How many newspaper pages did the Greyhaven library put online?", "greyhaven-library-digitisation-2026-05-02.html"),
+    ("How many newspaper pages did the Greyhaven library put online?",
+     "greyhaven-library-digitisation-2026-05-02.html"),
 ])
 def test_answer_has_verified_citation_to_the_right_article(any_pipeline, question, file):
     answer = any_pipeline.ask(question)
@@ -66,6 +68,7 @@ def test_evidence_comes_first_then_the_draft_then_the_answer(any_pipeline):
     tokens = [e for e in events if isinstance(e, Token)]
     assert len(tokens) >= 3 and all(isinstance(e, Token) for e in events[2:-1])
     timings = events[-1].timings
+    assert timings.evidence is not None and timings.first_token is not None
     assert timings.evidence < timings.first_token <= timings.total
 
 
@@ -86,6 +89,9 @@ class WrongNumbers:
     n_ctx = 2048
     is_chat_model = True
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
@@ -97,14 +103,14 @@ class WrongNumbers:
 
 
 def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sample_settings, embedder):
-    pipeline = Pipeline(sample_settings, Retriever(sample_settings, embedder), WrongNumbers())
+    pipeline = Pipeline(sample_settings, Retriever(sample_settings, embedder), WrongNumbers(sample_settings))
     answer = pipeline.ask("Berapa warga yang mengungsi karena banjir di Demak?")
     assert answer.refusal is None and answer.extractive
     assert "9.999" not in answer.text and "4.000 warga" in answer.text
     assert answer.text == answer.evidence[0].quote and all(s.verified for s in answer.sentences)
     assert [s.text for s in answer.dropped] == ["Sebanyak 9.999 warga mengungsi [1]."]
     article = pipeline.retriever.index.store.article(answer.evidence[0].article_id)
-    assert article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
+    assert article and article.text[answer.evidence[0].start:answer.evidence[0].end] == answer.text
 
 
 def test_a_refusal_in_indonesian_has_no_english_in_it(pipeline):
@@ -135,8 +141,8 @@ def test_context_fitting_never_exceeds_n_ctx(sample_settings):
 
 
 def test_a_bare_number_is_shown_with_what_it_counts():
-    from rag.answer.records import AnswerSentence, Citation
     from rag.answer.composing import _with_unit
+    from rag.answer.records import AnswerSentence, Citation
     quote = "Sedikitnya 4.000 warga mengungsi ke posko darurat."
     cited = Citation(1, "a", "Banjir Demak", None, 0, 0, len(quote), quote)
     bare = AnswerSentence("4.000 [1]", 0, 9, [1], [cited], verified=True)

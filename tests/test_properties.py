@@ -7,7 +7,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from rag.indexing.builder import build_index
 from rag.ingest.articles import is_temporary, load_file, load_folder
@@ -61,7 +62,8 @@ def _nested(tag: str, depth: int, closed: bool) -> str:
 
 # Trees of random, unclosed and misnested tags; pages nested thousands of levels deep; a real page cut short.
 malformed_html = (_html_tree
-                  | st.builds(_nested, st.sampled_from(["div", "b", "table", "span"]), st.integers(100, 5000), st.booleans())
+                  | st.builds(_nested, st.sampled_from(["div", "b", "table", "span"]), st.integers(100, 5000),
+                              st.booleans())
                   | st.integers(1, len(HTML_PAGE)).map(lambda n: HTML_PAGE[:n])).map(str.encode)
 
 
@@ -79,9 +81,10 @@ not_pdfs = (random_bytes | random_bytes.map(lambda b: b"%PDF-1.4\n" + b)
                 lambda edits: bytes(_apply_edits(GOOD_PDF, edits))))
 
 
-_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
-                            lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
-                            max_leaves=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=12)
 _fields = st.sampled_from(["id", "title", "text", "published", "url", "source", "", "ID", "extra"])
 _article_like = st.dictionaries(_fields, _json_values | st.text(max_size=200), max_size=7).map(json.dumps)
 _jsonl_line = (_article_like | _json_values.map(json.dumps) | st.text(max_size=80)
@@ -218,8 +221,8 @@ def test_article_chunks_are_slices_of_the_article(text, target):
 # ---------------------------------------------------------------- a folder of random files
 
 _contents = random_bytes | random_unicode | malformed_html | not_pdfs | bad_jsonl | st.just(GOOD_PDF)
-_names = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1, max_size=24).filter(
-    lambda n: len(n.encode()) < 200 and n not in (".", ".."))
+_names = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), min_size=1,
+                 max_size=24).filter(lambda n: len(n.encode()) < 200 and n not in (".", ".."))
 _files = st.lists(st.tuples(st.booleans(), _names, st.sampled_from(EXTENSIONS + [".TXT", ".docx", ""]), _contents),
                   max_size=8, unique_by=lambda f: (f[0], f[1] + f[2]))
 

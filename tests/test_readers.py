@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 
 from rag.ingest.articles import load_file, load_folder
-from rag.ingest.readers import (READERS, article_id_for, find_date, normalize_text, read_html,
-                         read_jsonl, read_markdown, read_pdf, read_txt, read_text_file)
+from rag.ingest.readers import (
+    READERS,
+    article_id_for,
+    find_date,
+    normalize_text,
+    read_html,
+    read_jsonl,
+    read_markdown,
+    read_pdf,
+    read_text_file,
+    read_txt,
+)
 from tests.helpers.files import HTML_PAGE, make_pdf
-
 
 # ---------------------------------------------------------------- single formats
 

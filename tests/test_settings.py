@@ -54,8 +54,8 @@ def test_out_of_range_value_is_named(values, message):
 
 
 def test_the_readme_settings_table_is_the_declarations():
-    from tests.helpers.corpus import ROOT
     from rag.settings import settings_table
+    from tests.helpers.corpus import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- settings-table:start -->\n", 1)[1].split("\n<!-- settings-table:end -->", 1)[0]

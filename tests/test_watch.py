@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from tests.helpers.corpus import make_settings
 from tests.helpers.faults import Faults, install
 from tests.helpers.processes import guarded_env
 
-FAST = {"step_ms": 100, "debounce_ms": 1000}  # a burst ends after 0.1 s of quiet
+FAST: dict[str, Any] = {"step_ms": 100, "debounce_ms": 1000}  # a burst ends after 0.1 s of quiet
 ARTICLES = {
     "beras.txt": "Harga Beras Naik\n\nHarga beras medium di Jakarta naik menjadi Rp13.500 per kilogram pada Februari.",
     "banjir.md": "---\ntitle: Banjir di Semarang\n---\nBanjir merendam tiga kecamatan di Semarang setelah hujan deras.",
@@ -91,7 +92,7 @@ def test_a_burst_of_files_makes_one_rebuild(corpus, embedder):
         assert handle.stop(timeout=60)
     assert 1 <= handle.changes <= 2, [change.notes[:3] for change in seen]
     assert sum(len(change.report.added) for change in seen) == 50
-    assert library.last_change.headline().endswith("articles added")
+    assert library.last_change and library.last_change.headline().endswith("articles added")
     assert seen[0].noted().startswith("added kabar-00.txt; added kabar-01.txt; added kabar-02.txt and ")
 
 
@@ -132,7 +133,8 @@ def test_stop_ends_the_watcher_promptly(corpus, embedder):
     assert handle.stop(timeout=10) and not handle.running
     assert time.monotonic() - started < 2
     # The blocking generator ends too when its event is set.
-    stop, ready, changes = threading.Event(), threading.Event(), []
+    stop, ready = threading.Event(), threading.Event()
+    changes: list[Change] = []
     thread = threading.Thread(target=lambda: changes.extend(library.watch(stop, ready=ready, **FAST)))
     thread.start()
     assert ready.wait(10)
@@ -153,7 +155,7 @@ def test_a_failed_rebuild_is_reported_and_watching_goes_on(corpus, embedder, mon
     install(faults, monkeypatch.setattr)
     (corpus.articles_dir / "zoo.txt").write_text(ZOO, encoding="utf-8")
     failed = next(changes)
-    assert failed.notes == ["added zoo.txt"] and "the folder is read-only" in failed.error
+    assert failed.notes == ["added zoo.txt"] and failed.error and "the folder is read-only" in failed.error
     assert library.last_change is failed and failed.headline().startswith("rebuild failed: cannot write the index")
     (corpus.articles_dir / "zoo.txt").write_text(ZOO + "\nUpdated.", encoding="utf-8")
     retry = next(changes)
@@ -178,8 +180,15 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
     process = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(folder), "--watch",
                                 "--index-dir", str(corpus.index_dir)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=guarded_env())
+    assert process.stdout and process.stderr
+    stdout, stderr = process.stdout, process.stderr
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def read_lines() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read_lines, daemon=True).start()
 
     def next_line_with(text: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -191,7 +200,7 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
             if text in line:
                 return line
         process.kill()
-        pytest.fail(f"no line with {text!r}; stderr: {process.stderr.read()[-2000:]}")
+        pytest.fail(f"no line with {text!r}; stderr: {stderr.read()[-2000:]}")
 
     try:
         next_line_with("unchanged 2 (not re-embedded)", 180)  # the first build, nothing new
@@ -204,7 +213,7 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
     finally:
         if process.poll() is None:
             process.kill()
-    assert "stopped watching" in process.stderr.read()
+    assert "stopped watching" in stderr.read()
 
 
 @pytest.mark.slow  # two `rag index --watch` processes

@@ -13,8 +13,6 @@ product's fused retrieval and its two legs alone (BM25, dense), computed by benc
 """
 from __future__ import annotations
 
-import rag  # noqa: F401  (first: sets HF_HUB_OFFLINE and friends before any Hugging Face import)
-
 import argparse
 import hashlib
 import json
@@ -25,12 +23,13 @@ import time
 import warnings
 from pathlib import Path
 
+import rag  # noqa: F401  (sets HF_HUB_OFFLINE and friends before any Hugging Face import)
 from bench.common import EVAL_DIR, OUT_DIR
 from bench.retrieval import ALL_SETS, FUSED_DEFAULT, KS, QUICK_LIMIT, run_set
 from rag.embed.base import Embedder
 from rag.embed.factory import create_embedder
 from rag.embed.files import resolve_embedder
-from rag.eval.metrics import EvalQuestion, answer_rank, article_rank, load_questions, ranking_metrics
+from rag.eval.metrics import EvalQuestion, answer_rank, article_rank, gold_article, load_questions, ranking_metrics
 from rag.settings import Settings
 
 LANGCHAIN_EMBEDDER = "all-MiniLM-L6-v2"  # what the LangChain quickstart user picks: the popular English model
@@ -100,7 +99,7 @@ def langchain_ranks(store, question: EvalQuestion) -> tuple[int | None, int | No
         k *= 2
     scores = {i: -float(d) for i, (_, d) in enumerate(hits)}  # L2 distance, lower is better
     texts = {i: doc.page_content for i, (doc, _) in enumerate(hits)}
-    return (article_rank(scores, question.article_id, dict(enumerate(ids))),
+    return (article_rank(scores, gold_article(question, {}), dict(enumerate(ids))),
             answer_rank(scores, question.answers, texts, 5))
 
 

@@ -1,7 +1,8 @@
 """Fusion experiments on cached legs: dump each set's per-question dense and lexical candidates once,
 then score fusion rules offline in seconds (no embedding, no BM25 at experiment time).
 
-    python -m bench.experiments.fusion_lab dump [--sets ...]  # builds/reuses bench/out/index-<set>, writes legs-<set>.pkl
+    python -m bench.experiments.fusion_lab dump [--sets ...]  # builds/reuses bench/out/index-<set>,
+                                                              # writes legs-<set>.pkl
     python -m bench.experiments.fusion_lab run [--stress]     # every rule in fusion_rules.py on every set
 
 ``run`` prints, per rule and set, R@1 R@5 MRR@10 and the questions gained/lost at rank 1 against the
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import pickle
-import sys
 import time
 
 import numpy as np
@@ -44,18 +44,19 @@ def dump(name: str, embedder: Embedder) -> None:
     index = retriever.index
     chunks = list(index.store.all_chunks())
     ids, vectors = index.vectors.arrays()
+    questions: list[dict] = []
     data = {
         "chunks": {c.id: {"article": c.article_id, "text": c.text, "language": c.language,
                           "tokens": tokenize(c.text, c.language)} for c in chunks},
         "alias": gold_aliases(index.store),
         "vectors": dict(zip(ids.tolist(), vectors)),
-        "questions": [],
+        "questions": questions,
     }
     start = time.perf_counter()
     for q in load_questions(EVAL_DIR / name / "questions.jsonl"):
         lang = detect_language(q.question)
         qvec = embedder.encode_query(q.question)
-        data["questions"].append({
+        questions.append({
             "id": q.id, "question": q.question, "answers": q.answers, "article_id": q.article_id,
             "language": lang, "qvec": qvec, "query_tokens": tokenize(q.question, lang),
             "dense": index.vectors.search(qvec, DEPTH),
@@ -63,7 +64,7 @@ def dump(name: str, embedder: Embedder) -> None:
         })
     with open(OUT_DIR / f"legs-{name}.pkl", "wb") as f:
         pickle.dump(data, f)
-    print(f"dumped {name}: {len(data['questions'])} questions in {time.perf_counter() - start:.1f}s", flush=True)
+    print(f"dumped {name}: {len(questions)} questions in {time.perf_counter() - start:.1f}s", flush=True)
 
 
 # --- offline evaluation ----------------------------------------------------------------------------
@@ -106,10 +107,8 @@ def evaluate(data: SetData, rule) -> dict:
         fused = rule(q, data)
         ranks.append(article_rank(fused, q["gold"], data.article_of))
         answers.append(answer_rank(fused, q["answers"], data.text_of, 5))
-    m = ranking_metrics(ranks, (1, 5, 20))
-    m.update(ranking_metrics(answers, (1, 5), "answer", mrr=False))
-    m["ranks"] = ranks
-    return m
+    return {**ranking_metrics(ranks, (1, 5, 20)), **ranking_metrics(answers, (1, 5), "answer", mrr=False),
+            "ranks": ranks}
 
 
 def wins(new: list, old: list) -> str:
@@ -186,4 +185,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -129,7 +129,7 @@ def maxnorm(scores, floor=0.0):
         return {}
     top = max(scores.values())
     if top - floor < 1e-9:
-        return {k: 0.0 for k in scores}
+        return dict.fromkeys(scores, 0.0)
     return {k: max(0.0, (v - floor) / (top - floor)) for k, v in scores.items()}
 
 
@@ -138,7 +138,7 @@ def maxfusion(w, floor=0.745, absent_dense="zero"):
         dn, ln = maxnorm(q["dense"], floor), maxnorm(q["lexical"])
         if absent_dense == "min" and dn:
             lo = min(dn.values())
-            dn = {**{k: lo for k in ln}, **dn}
+            dn = {**dict.fromkeys(ln, lo), **dn}
         return mix(dn, ln, w, 1 - w)
     return rule
 
@@ -210,14 +210,16 @@ RULES.update({
 def cov_each_plain(q, d):
     wanted = set(q["query_tokens"])
     dn, ln = normalise(q["dense"]), normalise(q["lexical"])
-    cov = lambda k: len(wanted & d.token_sets[k]) / len(wanted) if wanted else 0.0
+    def cov(k):
+        return len(wanted & d.token_sets[k]) / len(wanted) if wanted else 0.0
     return {k: 0.5 * dn.get(k, 0.0) + 0.5 * ln.get(k, 0.0) * cov(k) for k in dn.keys() | ln.keys()}
 
 
 def cov_each_renorm(q, d):
     wanted = set(q["query_tokens"])
     total = sum(d.idf(t) for t in wanted)
-    cov = lambda k: sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
+    def cov(k):
+        return sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
     lex = {k: v * cov(k) for k, v in q["lexical"].items()}
     return weighted_fusion(q["dense"], lex, 0.5)
 
@@ -245,9 +247,13 @@ def conf_mix(dense_conf, lexical_conf):
 
 RULES.update({
     "C1 w=g2_d/(g2_d+relmargin_l)": conf_mix(lambda q, d: gap(q["dense"], 2), lambda q, d: margin_rel(q["lexical"])),
-    "C3 w=relm_d(.745)/(..+relm_l)": conf_mix(lambda q, d: margin_rel(q["dense"], 0.745), lambda q, d: margin_rel(q["lexical"])),
-    "C4 w=g5_d/(g5_d+cov_l)": conf_mix(lambda q, d: gap(q["dense"], 5), lambda q, d: coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
-    "C5 w=g10_d/(g10_d+g10_l*cov_l)": conf_mix(lambda q, d: gap(q["dense"], 10), lambda q, d: gap(q["lexical"], 10) * coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
+    "C3 w=relm_d(.745)/(..+relm_l)": conf_mix(lambda q, d: margin_rel(q["dense"], 0.745),
+                                              lambda q, d: margin_rel(q["lexical"])),
+    "C4 w=g5_d/(g5_d+cov_l)": conf_mix(lambda q, d: gap(q["dense"], 5),
+                                       lambda q, d: coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
+    "C5 w=g10_d/(g10_d+g10_l*cov_l)": conf_mix(
+        lambda q, d: gap(q["dense"], 10),
+        lambda q, d: gap(q["lexical"], 10) * coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
     "C6 conf gap10 + cov each": lambda q, d: cov_each_w(q, d, gap(q["dense"], 10), gap(q["lexical"], 10)),
 })
 
@@ -256,7 +262,8 @@ def cov_each_w(q, d, cd, cl):
     wd = cd / (cd + cl) if cd + cl > 0 else 0.5
     wanted = set(q["query_tokens"])
     total = sum(d.idf(t) for t in wanted)
-    cov = lambda k: sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
+    def cov(k):
+        return sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
     dn, ln = normalise(q["dense"]), normalise(q["lexical"])
     return {k: wd * dn.get(k, 0.0) + (1 - wd) * ln.get(k, 0.0) * cov(k) for k in dn.keys() | ln.keys()}
 
@@ -285,7 +292,8 @@ def full_cov_each(q, d):
     dense, lex = full_legs(q, d)
     wanted = set(q["query_tokens"])
     total = sum(d.idf(t) for t in wanted)
-    cov = lambda k: sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
+    def cov(k):
+        return sum(d.idf(t) for t in wanted if t in d.token_sets[k]) / total if total else 0.0
     dn, ln = normalise(dense), normalise(lex)
     return {k: 0.5 * dn[k] + 0.5 * ln[k] * cov(k) for k in dn}
 
@@ -302,9 +310,10 @@ def top_dense(q):
 
 
 RULES.update({
-    "cov both tops": lambda q, d: mix(normalise(q["dense"]), normalise(q["lexical"]),
-                                       coverage(q, d, top_dense(q)), coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
+    "cov both tops": lambda q, d: mix(normalise(q["dense"]), normalise(q["lexical"]), coverage(q, d, top_dense(q)),
+                                      coverage(q, d, top_lexical(q)) if q["lexical"] else 0),
     "cov both tops sqrt": lambda q, d: mix(normalise(q["dense"]), normalise(q["lexical"]),
-                                       coverage(q, d, top_dense(q)) ** .5, (coverage(q, d, top_lexical(q)) if q["lexical"] else 0) ** .5),
+                                           coverage(q, d, top_dense(q)) ** .5,
+                                           (coverage(q, d, top_lexical(q)) if q["lexical"] else 0) ** .5),
 })
 RULES["lexical x cov (w=0)"] = cov_each(0.0)

@@ -29,16 +29,21 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from rag.answer.records import Answer, Retrieved, Token
 from rag.answer.pipeline import Pipeline
+from rag.answer.records import Answer, Retrieved, Token
 from rag.indexing.builder import build_index
 from rag.llm.files import resolve_gguf
+from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from tests.helpers.corpus import SAMPLE_ARTICLES, SAMPLE_QUESTIONS
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
 
 TARGET = 0.95
 
@@ -119,9 +124,10 @@ def run_product(pipeline: Pipeline, question: str, calls: list[Call], prompt_tok
         elif isinstance(event, Answer):
             answered = now
     call = calls[-1]
-    if first is None or retrieved is None or answered is None or call.started < started or call.end is None:
+    if (first is None or retrieved is None or answered is None or call.started < started or call.first is None
+            or call.end is None):
         raise RuntimeError(f"no generation for {question!r} (refused before generating?)")
-    tokens = sampled_tokens(pipeline.generator.llm, prompt_tokens)
+    tokens = sampled_tokens(local_llm(pipeline), prompt_tokens)
     parts = {"retrieval": retrieved - started, "prompt building": call.started - retrieved,
              "llama TTFT": call.first - call.started, "after stream (citation check)": answered - call.end}
     return Sample(first - retrieved, _rate(tokens, call.end - first), call.end - retrieved, answered - started,
@@ -197,11 +203,17 @@ def param_differences(a: Any, b: Any) -> list[str]:
     return diffs
 
 
+def local_llm(pipeline: Pipeline) -> Llama:
+    """The ``llama_cpp.Llama`` the pipeline answers with (this benchmark times the in-process backend)."""
+    assert isinstance(pipeline.generator, Generator), "needs llm_backend = local"
+    return pipeline.generator.llm
+
+
 def bench_model(model: str, settings: Settings, retriever: Retriever, questions: list[str], runs: int) -> dict:
     """Warm up, capture the product's calls, then interleave product and raw runs."""
     settings = settings.with_values({"llm_model": model})
     pipeline = Pipeline(settings, retriever=retriever)
-    product_llm = pipeline.generator.llm
+    product_llm = local_llm(pipeline)
     seed = product_llm._seed  # what load_llama created it with (every completion moves it on)
     calls = install_spy(product_llm)
     captured: dict[str, Call] = {}
@@ -255,7 +267,7 @@ def print_report(results: list[dict], runs: int) -> None:
     for res in results:
         s: Settings = res["settings"]
         first = next(iter(res["captured"].values()))
-        kwargs = {k: v for k, v in first.kwargs.items()}
+        kwargs = dict(first.kwargs)
         print(f"\n{res['model']}: {resolve_gguf(s.llm_model).name}, n_ctx {res['n_ctx']}, n_threads "
               f"{res['n_threads']}, n_batch {res['n_batch']}, seed {res['seed']}, extra buffers "
               f"{'on' if res['extra_bufts'] else 'off'}; create_completion kwargs {kwargs}; prompt tokens "

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import EVAL_DIR, OUT_DIR
-from rag.eval.metrics import article_rank, gold_aliases, load_questions, ranking_metrics
+from rag.eval.metrics import article_rank, gold_aliases, gold_article, load_questions, ranking_metrics
 from rag.indexing.reader import Index
 from rag.text.language import detect_language
 from rag.text.query import make_query
@@ -83,7 +83,7 @@ def main() -> None:
                                           "Milvus BM25 over own stems": []}
                 for q in questions:
                     query = make_query(q.question, detect_language(q.question))
-                    gold = alias.get(q.article_id, q.article_id)
+                    gold = gold_article(q, alias)
                     for leg, scores in (("own stems (product)", dict(index.lexical.search(query, 50))),
                                         ("Milvus BM25, standard analyzer", raw(q.question)),
                                         ("Milvus BM25 over own stems", stems(" ".join(query.stems)))):

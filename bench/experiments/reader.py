@@ -11,7 +11,7 @@ tok/s = answer tokens per second of answering, prompt processing included).
 
     .venv/bin/python -m bench.experiments.reader                                   # both models, both sets, n=40
     .venv/bin/python -m bench.experiments.reader --models gemma3-270m --sets xquad-en --n 100
-    .venv/bin/python -m bench.experiments.reader --spread                          # n evenly spaced questions, not the first n
+    .venv/bin/python -m bench.experiments.reader --spread                          # n evenly spaced questions
     .venv/bin/python -m bench.experiments.reader --full                            # every answerable question
 
 --threads overrides llm_threads: on 2 cores with another busy process, 1 thread is far faster.
@@ -28,14 +28,14 @@ from pathlib import Path
 
 from bench.common import EVAL_DIR, OUT_DIR
 from rag.answer.citations import check_answer
-from rag.answer.markers import strip_markers
 from rag.answer.evidence import Passage
+from rag.answer.markers import strip_markers
 from rag.answer.prompting import build_prompt
-from rag.text.languages import language as language_of
 from rag.eval.metrics import contains, exact_match, token_f1
 from rag.llm.generator import Generator
 from rag.settings import Settings
 from rag.text.language import detect_language
+from rag.text.languages import language as language_of
 from rag.types import Hit
 
 MAX_NEW_TOKENS = 64

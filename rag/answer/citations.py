@@ -8,15 +8,15 @@ support it best, then its numbers, names and content words are verified against 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
 
 import numpy as np
 
 from rag.answer.drafting import Draft
 from rag.answer.evidence import Evidence, Ranking, has_kind, rank_evidence
-from rag.answer.prompting import declines
 from rag.answer.markers import parse_markers, split_answer, strip_markers
+from rag.answer.prompting import declines
 from rag.answer.records import NO_CONTENT, REPEATS_QUESTION, AnswerSentence, Citation, Source
 from rag.answer.support import MIN_CONTENT_TOKENS, facts_of, find_names, has_name, is_boilerplate, verify
 from rag.text.numbers import NUMBER, counts, find_numbers

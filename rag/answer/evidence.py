@@ -23,8 +23,8 @@ check. The same features give the answerability score that decides a refusal (:a
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 from rag.retrieve.fusion import newer_first
 from rag.text.chunking import split_sentences

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Iterator
+from collections.abc import Generator, Mapping
+from typing import Any
 
 from rag.answer.answerability import decide, reconsider
 from rag.answer.citations import check_draft
@@ -51,7 +52,7 @@ class Pipeline:
         self.generator = generator or create_generator(settings)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
-               cancel: threading.Event | None = None) -> Iterator[Event]:
+               cancel: threading.Event | None = None) -> Generator[Event, None, None]:
         """Yield :class:`Retrieved`, :class:`EvidenceFound`, the draft's :class:`Token` pieces, then the final
         :class:`Answer`; ``history`` holds earlier (question, answer) turns of the same chat."""
         started = time.perf_counter()
@@ -64,16 +65,17 @@ class Pipeline:
         ranking = rank_evidence(asked, trusted, found.idf)
         decision = decide(ranking, self.settings.min_answerability)
         answer.answerability = decision.score
-        if not trusted or decision.refusal:
-            yield self._refuse(answer, decision.refusal if trusted else ALL_WITHHELD if found.hits else NOTHING_FOUND,
-                               started)
+        refusal = decision.refusal if trusted else ALL_WITHHELD if found.hits else NOTHING_FOUND
+        if refusal:
+            yield self._refuse(answer, refusal, started)
             return
         excerpts = ranking.excerpts()
         answer.passages = [items[0].hit for _, items in excerpts]
         answer.passages += [hit for hit in trusted if hit not in answer.passages]
         best = quote(ranking.sentences[0], 1)
         answer.evidence, answer.timings.evidence = [best], time.perf_counter() - started
-        yield EvidenceFound([best], answer.passages, asked.reply_language, newest_date([best]) if asked.latest else None)
+        yield EvidenceFound([best], answer.passages, asked.reply_language,
+                            newest_date([best]) if asked.latest else None)
 
         draft = yield from write_draft(self.generator, asked, ranking, self.settings.max_answer_tokens, cancel)
         answer.draft, answer.decline_probability = draft.text, draft.decline_probability
@@ -94,7 +96,7 @@ class Pipeline:
             return rewrite_with_llm(self.generator, question, history)
         return standalone_query(question, history)
 
-    def update_settings(self, values: dict) -> Settings:
+    def update_settings(self, values: Mapping[str, Any]) -> Settings:
         """Apply changed settings from now on (a different model is loaded on its next use)."""
         new = self.settings.with_values(values)
         if any(getattr(new, key) != getattr(self.settings, key) for key in MODEL_KEYS):

@@ -5,8 +5,8 @@ Words the sentence repeats from the question are given; only its new facts need 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Sequence
+from collections.abc import Sequence
+from functools import cache, lru_cache
 
 from rag.answer.markers import strip_markers
 from rag.text.languages import union
@@ -47,7 +47,7 @@ def find_names(sentence: str) -> list[re.Match]:
     names = [m for m in _WORD.finditer(sentence) if len(w := m.group()) > 1 and w[0].isupper()
              and w.lower() not in _NOT_NAMES and w not in MONTHS]
     first = _WORD.search(sentence)
-    if names and names[0].start() == first.start() and not first.group().isupper() and not (
+    if names and first and names[0].start() == first.start() and not first.group().isupper() and not (
             len(names) > 1 and not sentence[names[0].end():names[1].start()].strip()):
         names = names[1:]  # a capital only because it starts the sentence
     return names
@@ -113,7 +113,7 @@ def _letter_words(question: Question) -> frozenset[str]:
     return frozenset(part for word in question.words for part in _WORD.findall(word))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fillers(language: str) -> frozenset[str]:
     """Stems of BOILERPLATE and QUANTIFIERS: "Jawaban: sebanyak 4.000 warga" claims only "4.000 warga"."""
     return frozenset(content_stems(" ".join(BOILERPLATE | QUANTIFIERS), language))

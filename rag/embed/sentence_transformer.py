@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.embed.base import Embedder
-from rag.errors import MissingPackage
 from rag.embed.files import resolve_embedder
+from rag.errors import MissingPackage
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -22,7 +22,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     languages = ("en",)  # all-MiniLM-L6-v2; for another model set ``embed_languages``
 
-    def _load(self) -> "SentenceTransformer":
+    def _load(self) -> SentenceTransformer:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install

@@ -5,9 +5,9 @@ import json
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from rag.errors import QuestionsFileError
 from rag.retrieve.fusion import best_first
@@ -86,6 +86,13 @@ def gold_aliases(store) -> dict[str, str]:
     """JSONL article id -> indexed article id (duplicates are indexed once, under one of their ids)."""
     return {source.split("#", 1)[1]: article.id for article in store.articles()
             for source in article.sources if "#" in source}
+
+
+def gold_article(question: EvalQuestion, aliases: Mapping[str, str]) -> str:
+    """The indexed id of an answerable question's article (``aliases``: :func:`gold_aliases`)."""
+    if question.article_id is None:
+        raise ValueError(f"question {question.id} is unanswerable: it has no gold article")
+    return aliases.get(question.article_id, question.article_id)
 
 
 def article_rank(scores: dict[int, float], gold: str, article_of: Mapping[int, str]) -> int | None:

@@ -13,8 +13,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.eval.metrics import (EvalQuestion, answer_rank, article_rank, contains, exact_match, gold_aliases,
-                              load_questions, percentiles, ranking_metrics, token_f1)
+from rag.eval.metrics import (
+    EvalQuestion,
+    answer_rank,
+    article_rank,
+    contains,
+    exact_match,
+    gold_aliases,
+    gold_article,
+    load_questions,
+    percentiles,
+    ranking_metrics,
+    token_f1,
+)
 from rag.indexing.backend import build_index
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
@@ -51,7 +62,7 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
         started = time.perf_counter()
         legs = retriever.leg_scores(q.question, max(settings.candidates, depth))
         retrieval_seconds.append(time.perf_counter() - started)
-        gold = alias.get(q.article_id, q.article_id)
+        gold = gold_article(q, alias)
         for leg, scores in zip(LEGS, legs):
             ranks[leg].append(article_rank(scores, gold, article_of))
             answer_ranks[leg].append(answer_rank(scores, q.answers, text_of, max(ks)))
@@ -107,14 +118,16 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
         if answer.refusal:
             continue
         scores["extractive_answers"].append(float(answer.extractive))
-        scores["answers_with_unsupported_sentence"].append(float(any(s.is_claim and not s.verified for s in answer.sentences)))
+        unsupported = any(s.is_claim and not s.verified for s in answer.sentences)
+        scores["answers_with_unsupported_sentence"].append(float(unsupported))
         if not answer.extractive:
             scores["drafts_with_unsupported_sentence"].append(float(bool(answer.dropped)))
         for sentence in answer.sentences:
             for citation in sentence.citations:
                 # right when it is the gold article or its quote holds a gold answer (sets such as FacQA
                 # hold the same news in several excerpts)
-                sources = store.article(citation.article_id).sources
+                cited = store.article(citation.article_id)
+                sources = cited.sources if cited else []
                 scores["citation_precision"].append(float(any(s.endswith(f"#{q.article_id}") for s in sources)
                                                           or contains(citation.quote, q.answers)))
     return {"answers": {name: sum(values) / len(values) if values else None for name, values in scores.items()},

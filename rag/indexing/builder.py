@@ -21,8 +21,16 @@ from rag.indexing.plan import Entry, Plan, dedupe, plan
 from rag.indexing.reader import LEXICAL_DIR, STORE_FILE, VECTORS_FILE, Catalogue
 from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex, wanted_layout
-from rag.indexing.versions import (MANIFEST, build_lock, current_version, discard_build, new_build_folder,
-                                   publish, remove_stale, storage_error)
+from rag.indexing.versions import (
+    MANIFEST,
+    build_lock,
+    current_version,
+    discard_build,
+    new_build_folder,
+    publish,
+    remove_stale,
+    storage_error,
+)
 from rag.ingest.articles import load_folder
 from rag.settings import Settings
 from rag.text.chunking import chunk_article, embedding_input

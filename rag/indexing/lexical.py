@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class LexicalIndex:
         self._sorted: tuple[np.ndarray, np.ndarray, int] | None = None
 
     @classmethod
-    def build(cls, texts: Sequence[str], languages: Sequence[str], chunk_ids: Sequence[int]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str], languages: Sequence[str], chunk_ids: Sequence[int]) -> LexicalIndex:
         """Index ``texts`` (each stemmed with its language) under ``chunk_ids``."""
         ids = np.asarray(chunk_ids, dtype=np.int64)
         if not texts:
@@ -75,7 +75,7 @@ class LexicalIndex:
         wanted = set(query.stems)
         ids = list(chunk_ids)
         if not wanted or self._retriever is None:
-            return {cid: 0.0 for cid in ids}
+            return dict.fromkeys(ids, 0.0)
         vocab = self._retriever.vocab_dict
         indptr, indices, n_docs = self._postings()
         row_of = self._rows()
@@ -129,7 +129,7 @@ class LexicalIndex:
         (folder / "lexical.json").write_text(json.dumps({"empty": self._retriever is None}))
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         bm25s = _bm25s()
         chunk_ids = np.load(folder / "chunk_ids.npy")
         if json.loads((folder / "lexical.json").read_text())["empty"]:

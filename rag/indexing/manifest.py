@@ -31,7 +31,7 @@ class Manifest:
         path.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
+    def load(cls, path: Path) -> Manifest:
         fields = json.loads(path.read_text(encoding="utf-8"))
         return cls(**{**fields, "signature": _current_shape(fields["signature"])})
 

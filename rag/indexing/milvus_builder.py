@@ -23,10 +23,32 @@ from pathlib import Path
 from rag.embed.base import Embedder
 from rag.indexing.builder import BuildReport
 from rag.indexing.manifest import index_signature, signature_changes, signature_id
-from rag.indexing.milvus_store import (ARTICLE, COMMIT, META, PENDING, SHARD_DONE, TOMBSTONE, State,
-                                       alias_of, article_key, article_rows, bm25_vector, catalogue_of, connect,
-                                       create_generation, ensure_loaded, insert, literal, live_collection,
-                                       read_state, record, records_of, scan, stats_rows, terms)
+from rag.indexing.milvus_store import (
+    ARTICLE,
+    COMMIT,
+    META,
+    PENDING,
+    SHARD_DONE,
+    TOMBSTONE,
+    State,
+    alias_of,
+    article_key,
+    article_rows,
+    bm25_vector,
+    catalogue_of,
+    connect,
+    create_generation,
+    ensure_loaded,
+    insert,
+    literal,
+    live_collection,
+    read_state,
+    record,
+    records_of,
+    scan,
+    stats_rows,
+    terms,
+)
 from rag.indexing.plan import Entry, plan
 from rag.settings import Settings, SettingsError
 from rag.text.chunking import chunk_article, embedding_input
@@ -99,7 +121,8 @@ def _apply(client, target: str, state: State, entries: list[Entry], settings: Se
     build = time.time_ns() // 1000
     cat = catalogue_of(target)
     insert(client, records_of(target), [record(f"p:{build}", PENDING, build, {"shard": settings.shard})])
-    df, documents, length = Counter(), 0, 0
+    df: Counter[int] = Counter()  # stem key -> chunks holding it
+    documents, length = 0, 0
     gone = [*changes.changed, *changes.removed, *(old for old, _ in changes.renamed)]
     for row in _chunk_rows(client, target, state, gone, ["article_key", "build", "sparse", "length"]):
         df.subtract(row["sparse"].keys())
@@ -242,7 +265,8 @@ def finish(client, collection: str, shard, keys: list[int] | None = None) -> Non
     before the records are gone makes the next build repeat this, with the duplicate repair of ``recover``."""
     state = read_state(client, collection)
     cleanup(client, collection, state, shard, keys)
-    for name in (collection, catalogue_of(collection), records_of(collection)):  # searches then use built segment indexes
+    # searches then use built segment indexes
+    for name in (collection, catalogue_of(collection), records_of(collection)):
         client.flush(name)
     drop_records(client, collection, state, shard)
 

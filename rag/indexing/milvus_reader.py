@@ -8,14 +8,32 @@ import json
 import logging
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from rag.errors import IndexNotBuilt
 from rag.indexing.manifest import Manifest
-from rag.indexing.milvus_store import (ARTICLE, PENDING, COMMIT, META, SHARD_DONE, State, alias_of, article_key,
-                                       catalogue_of, connect, records_of, idf, literal, live_collection, milvus_uri,
-                                       read_state, records_token, scan, stem_key)
+from rag.indexing.milvus_store import (
+    ARTICLE,
+    COMMIT,
+    META,
+    PENDING,
+    SHARD_DONE,
+    State,
+    alias_of,
+    article_key,
+    catalogue_of,
+    connect,
+    idf,
+    literal,
+    live_collection,
+    milvus_uri,
+    read_state,
+    records_of,
+    records_token,
+    scan,
+    stem_key,
+)
 from rag.indexing.store import StoredArticle, StoredChunk
 from rag.settings import Settings
 from rag.types import Query
@@ -155,7 +173,7 @@ class MilvusLexical:
         wanted = {stem_key(s): self.idf(s) for s in set(query.stems)}
         total = sum(wanted.values())
         if not wanted or not self.state.documents or not total:
-            return {cid: 0.0 for cid in ids}
+            return dict.fromkeys(ids, 0.0)
         missing = [cid for cid in ids if cid not in self._terms]
         for start in range(0, len(missing), 500):
             for row in self.client.query(self.state.collection, output_fields=["sparse"],
@@ -183,7 +201,7 @@ class MilvusIndex:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "MilvusIndex":
+    def __enter__(self) -> MilvusIndex:
         return self
 
     def __exit__(self, *exc) -> None:

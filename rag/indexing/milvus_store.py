@@ -27,9 +27,10 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from rag.errors import IndexInUse, MissingPackage, SettingsError
 from rag.settings import Settings
@@ -84,7 +85,8 @@ def connect(settings: Settings):
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise MissingPackage("store_backend=milvus needs: pip install 'rag-news[milvus]' "
                                   "(pymilvus, milvus-lite)") from exc
-            for noisy in ("pymilvus", "grpc._server", "milvus_lite"):  # expected misses and unimplemented calls logged as errors
+            # these log expected misses and unimplemented calls as errors
+            for noisy in ("pymilvus", "grpc._server", "milvus_lite"):
                 logging.getLogger(noisy).setLevel(logging.CRITICAL)
             if is_lite(uri):
                 if not uri.endswith(".db"):

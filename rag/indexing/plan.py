@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from rag.indexing.store import StoredArticle
 from rag.types import Article, Problem
@@ -90,8 +90,8 @@ def plan(entries: list[Entry], stored: Mapping[str, StoredArticle], problems: It
                 result.changed.append(article.id)
             result.embed.append(entry)
     unreadable = {file_of(p.source) for p in problems}
-    for article_id, article in gone.items():
-        if any(file_of(s) in unreadable for s in article.sources):
+    for article_id, gone_article in gone.items():
+        if any(file_of(s) in unreadable for s in gone_article.sources):
             result.kept_unreadable.append(article_id)
         else:
             result.removed.append(article_id)

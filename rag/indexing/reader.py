@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from rag.errors import IndexNotBuilt
 from rag.indexing.lexical import LexicalIndex
@@ -15,6 +16,9 @@ from rag.indexing.manifest import Manifest
 from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex
 from rag.indexing.versions import MANIFEST, current_version
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11; annotations are not evaluated at run time
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +45,19 @@ class Catalogue:
     store: Store
 
     @classmethod
-    def open(cls, index_path: Path) -> "Catalogue":
+    def open(cls, index_path: Path) -> Catalogue:
         """Open the catalogue of the live version of the index at ``index_path``."""
         return Catalogue.open_catalogue(live_folder(index_path))
 
     @staticmethod
-    def open_catalogue(folder: Path) -> "Catalogue":
+    def open_catalogue(folder: Path) -> Catalogue:
         """Open the catalogue of the version in ``folder``."""
         return Catalogue(folder, Manifest.load(folder / MANIFEST), Store(folder / STORE_FILE))
 
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Catalogue":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -68,12 +72,12 @@ class Index(Catalogue):
     lexical: LexicalIndex
 
     @classmethod
-    def open(cls, index_path: Path) -> "Index":
+    def open(cls, index_path: Path) -> Index:
         """Open the live version of the index at ``index_path``."""
         return cls.open_version(live_folder(index_path))
 
     @classmethod
-    def open_version(cls, folder: Path) -> "Index":
+    def open_version(cls, folder: Path) -> Index:
         return cls(
             folder=folder,
             manifest=Manifest.load(folder / MANIFEST),

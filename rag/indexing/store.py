@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from rag.types import Article, Chunk
 
@@ -72,7 +72,7 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def copy_to(self, path: Path) -> "Store":
+    def copy_to(self, path: Path) -> Store:
         """A consistent copy of this store at ``path`` (SQLite online backup)."""
         target = sqlite3.connect(str(path))
         with target:
@@ -87,14 +87,14 @@ class Store:
         rows = self._db.execute(
             "SELECT id, content_hash, title, text, published, url, language, sources FROM articles ORDER BY id"
         )
-        return [StoredArticle(*row[:7], json.loads(row[7])) for row in rows]
+        return [_stored_article(row) for row in rows]
 
     def article(self, article_id: str) -> StoredArticle | None:
         row = self._db.execute(
             "SELECT id, content_hash, title, text, published, url, language, sources FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
-        return StoredArticle(*row[:7], json.loads(row[7])) if row else None
+        return _stored_article(row) if row else None
 
     def chunk_ids(self, article_id: str) -> list[int]:
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
@@ -159,3 +159,9 @@ class Store:
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
             [(i, c.article_id, c.ordinal, c.start, c.end, c.text) for i, c in zip(ids, chunks)],
         )
+
+
+def _stored_article(row: tuple) -> StoredArticle:
+    """An ``articles`` row, its columns in the table's order."""
+    article_id, content_hash, title, text, published, url, language, sources = row
+    return StoredArticle(article_id, content_hash, title, text, published, url, language, json.loads(sources))

@@ -78,12 +78,12 @@ class VectorIndex:
         self._index = index
 
     @classmethod
-    def empty(cls, dimension: int) -> "VectorIndex":
+    def empty(cls, dimension: int) -> VectorIndex:
         faiss = _faiss()
         return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
 
     @classmethod
-    def build(cls, layout: Layout, ids: np.ndarray, vectors: np.ndarray, dimension: int) -> "VectorIndex":
+    def build(cls, layout: Layout, ids: np.ndarray, vectors: np.ndarray, dimension: int) -> VectorIndex:
         """A new index with ``layout`` holding ``vectors`` under ``ids`` (IVF: trained on a sample of them)."""
         if layout.kind == EXACT:
             index = cls.empty(dimension)
@@ -153,7 +153,7 @@ class VectorIndex:
             return False
         return mine.kind == EXACT or layout.lists / 2 <= mine.lists <= layout.lists * 2
 
-    def with_layout(self, layout: Layout) -> "VectorIndex":
+    def with_layout(self, layout: Layout) -> VectorIndex:
         """This index if it fits ``layout`` (``nprobe`` updated in place), else its vectors re-encoded."""
         if not self.fits(layout):
             ids, vectors = self.arrays()
@@ -170,7 +170,7 @@ class VectorIndex:
             faiss.write_index(self._index, faiss.PyCallbackIOWriter(handle.write))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         return cls(_faiss().read_index(str(path)))
 
 

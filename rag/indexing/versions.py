@@ -18,9 +18,9 @@ import logging
 import os
 import resource
 import shutil
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from rag.errors import IndexWriteError
 

@@ -14,8 +14,8 @@ import logging
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rag.errors import ArticleError, MissingPackage
 from rag.settings import Settings, file_bytes
@@ -228,7 +228,8 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
         raise ArticleError(f"could not parse HTML ({type(exc).__name__}: {exc})") from exc
     if doc is not None and not isinstance(doc, dict):
         doc = doc.as_dict()
-    text = ((doc or {}).get("text") or "").strip()
+    doc = doc or {}
+    text = (doc.get("text") or "").strip()
     if len(text) < MIN_HTML_TEXT:  # broken markup often leaves a stray word or two
         detail = f" (only {len(text)} characters extracted)" if text else ""
         raise ArticleError(f"no article text found in HTML{detail}")
@@ -243,7 +244,7 @@ def read_html(path: Path, root: Path, *, max_bytes: int = MAX_BYTES) -> ReadResu
 def _page_text(page, path: Path, number: int) -> str:
     try:
         return (page.extract_text() or "").strip()
-    except Exception as exc:  # one damaged page must not lose the others
+    except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
         logger.warning("%s: page %d skipped (%s: %s)", path, number, type(exc).__name__, exc)
         return ""
 

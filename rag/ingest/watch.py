@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Generic, Iterable, Iterator, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from rag.ingest.articles import is_temporary
 from rag.ingest.readers import READERS

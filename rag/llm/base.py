@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
-from typing import Protocol, Sequence
+from collections.abc import Generator, Sequence
+from typing import Protocol
 
 from rag.errors import ModelServerError as ModelServerError  # raised by the backends, importable from here
 from rag.settings import Settings
-
 
 # A streamed completion: yields its pieces, returns {probe word: probability the completion starts with it}.
 Completion = Generator[str, None, dict[str, float]]

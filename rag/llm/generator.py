@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from rag.settings import Settings
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+    from llama_cpp.llama_types import ChatCompletionRequestMessage, CreateCompletionStreamResponse
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class Generator:
         self._prefix_states: dict[str, Any] = {}  # prompt prefix -> llama state after evaluating it
 
     @property
-    def llm(self) -> "Llama":
+    def llm(self) -> Llama:
         with self._load_lock:
             if self._llm is None:
                 self._llm = load_llama(self.settings)
@@ -58,7 +60,7 @@ class Generator:
             eos_token=llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore"),
             bos_token=llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore"),
         )
-        response = formatter(messages=messages)
+        response = formatter(messages=cast("list[ChatCompletionRequestMessage]", messages))
         stop = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
         return response.prompt, stop
 
@@ -117,13 +119,13 @@ class Generator:
             self._start(tokens, prefix)
             llm.eval(tokens[llm.n_tokens:])  # the completion finds the whole prompt evaluated and samples
             probabilities = self._first_token_probabilities(probe)
-            pieces = llm.create_completion(
+            pieces = cast("Iterator[CreateCompletionStreamResponse]", llm.create_completion(
                 prompt,
                 max_tokens=max_tokens or self.settings.max_answer_tokens,
                 stop=stop or [],
                 temperature=self.settings.temperature if temperature is None else temperature,
                 stream=True,
-            )
+            ))
             for piece in pieces:
                 if cancel is not None and cancel.is_set():
                     logger.info("generation cancelled")

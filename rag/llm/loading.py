@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 _construct_lock = threading.Lock()
 
 
-def load_llama(settings: Settings, *, n_ctx: int | None = None) -> "Llama":
+def load_llama(settings: Settings, *, n_ctx: int | None = None) -> Llama:
     """Load ``settings.llm_model`` with the configured threads, context size and buffer policy.
 
     ``llm_extra_bufts=False`` (the default) turns off ggml's extra (repacking/AMX) buffer types:

@@ -12,8 +12,9 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rag.llm.base import Completion, ModelServerError
 from rag.settings import Settings
@@ -64,7 +65,7 @@ class ServerGenerator:
         return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN)
 
     @property
-    def client(self) -> "httpx.Client":
+    def client(self) -> httpx.Client:
         import httpx
 
         with self._lock:
@@ -125,7 +126,7 @@ class ServerGenerator:
             self._release(server)
         return probabilities
 
-    def _open(self, path: str, body: dict[str, Any]) -> tuple[_Server, "httpx.Response"]:
+    def _open(self, path: str, body: dict[str, Any]) -> tuple[_Server, httpx.Response]:
         """Send the request to the least busy live server, skipping those that cannot be reached."""
         import httpx
 
@@ -143,7 +144,7 @@ class ServerGenerator:
         raise ModelServerError("no model server answered (" + "; ".join(tried) + "). Start one, or check the "
                                "llm_base_url setting.")
 
-    def _send(self, server: _Server, path: str, body: dict[str, Any]) -> "httpx.Response":
+    def _send(self, server: _Server, path: str, body: dict[str, Any]) -> httpx.Response:
         import httpx
 
         try:
@@ -189,7 +190,7 @@ class ServerGenerator:
             server.model = models[0]["id"]
         return server.model
 
-    def _refusal(self, url: str, response: "httpx.Response") -> str:
+    def _refusal(self, url: str, response: httpx.Response) -> str:
         response.read()
         try:
             detail = response.json().get("error") or response.json().get("detail") or response.text
@@ -202,7 +203,7 @@ class ServerGenerator:
         return f"the model server answered {response.status_code} for {url}: {str(detail)[:300]}{hint}"
 
 
-def _events(response: "httpx.Response", url: str) -> Iterator[dict[str, Any]]:
+def _events(response: httpx.Response, url: str) -> Iterator[dict[str, Any]]:
     """The JSON events of a server-sent event stream, until ``[DONE]``."""
     import httpx
 

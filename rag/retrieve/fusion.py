@@ -19,7 +19,8 @@ full lexical score and rises above passages that lack it. No new constant: cover
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -42,7 +43,7 @@ def normalise(scores: Mapping[int, float]) -> dict[int, float]:
         return {}
     low, high = min(scores.values()), max(scores.values())
     if high - low < 1e-9:
-        return {key: 1.0 for key in scores}
+        return dict.fromkeys(scores, 1.0)
     return {key: (value - low) / (high - low) for key, value in scores.items()}
 
 

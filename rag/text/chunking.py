@@ -6,7 +6,6 @@ import re
 from rag.text.languages import union
 from rag.types import Article, Chunk
 
-
 # Abbreviations after which a period never ends a sentence (case-sensitive). Words like
 # "dll.", "dsb.", "etc." are deliberately absent: they end a sentence when a capital follows.
 _ABBREVIATIONS = union("abbreviations")

@@ -63,11 +63,11 @@ def counts(text: str, language: str) -> list[Count]:
     out: list[Count] = []
     previous_end = -1  # where the last number ended, when it was part of a date
     for m in NUMBER.finditer(text):
-        before = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.start())
-        before = before.group(1) if before else ""
+        word_before = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        before = word_before.group(1) if word_before else ""
         following = _WORD_AFTER.match(text, m.end())
         year_like = len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100
-        in_date = (before in _MONTH_WORDS or bool(following) and following.group(1) in _MONTH_WORDS
+        in_date = (before in _MONTH_WORDS or following is not None and following.group(1) in _MONTH_WORDS
                    or year_like and (before.lower() in _YEAR_CUES
                                      or previous_end >= 0 and not text[previous_end:m.start()].strip(" ,/-")))
         after = _WORD.findall(text[m.end():m.end() + 40])[:2]

@@ -16,7 +16,7 @@ from rag.types import Question
 
 # (kind, pattern over the lower-cased question): kinds in order, first match wins, so "tahun berapa" is a date.
 _KINDS = [(kind, re.compile("|".join(f"(?:{lang_kinds[kind]})" for lang_kinds in
-                                     ({k: p for k, p in lang.question_kinds} for lang in LANGUAGES.values())
+                                     (dict(lang.question_kinds) for lang in LANGUAGES.values())
                                      if kind in lang_kinds)))
           for kind in dict.fromkeys(k for lang in LANGUAGES.values() for k, _ in lang.question_kinds)]
 _COUNT_QUESTIONS = [re.compile(lang.count_question) for lang in LANGUAGES.values()]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from rag.text.language import STOPWORDS
 from rag.text.languages import LANGUAGES
@@ -12,7 +12,7 @@ STEMMER_NAMES = {code: lang.stemmer for code, lang in LANGUAGES.items()}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str):
     try:
         import Stemmer
@@ -21,7 +21,7 @@ def _stemmer(language: str):
     return Stemmer.Stemmer(STEMMER_NAMES[language])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stopword_stems(language: str) -> frozenset[str]:
     # Stopwords and their stems: inflected function words ("berada" -> "ada") are noise too.
     stemmer = _stemmer(language)

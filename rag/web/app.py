@@ -5,12 +5,14 @@ saved conversations, a passage search, the library (status, articles, uploads, r
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from rag.answer.records import Answer, EvidenceFound, Retrieved, Token
 from rag.errors import RagError, UnknownChat
@@ -18,8 +20,16 @@ from rag.history import ChatHistory
 from rag.library import Change, Library
 from rag.settings import Settings
 from rag.web.assets import CSS, JS
-from rag.web.render import (TABLE_HEADERS, ArticleInfo, escape_markdown, render_answer, render_evidence,
-                            render_hits, render_searching, render_stopped)
+from rag.web.render import (
+    TABLE_HEADERS,
+    ArticleInfo,
+    escape_markdown,
+    render_answer,
+    render_evidence,
+    render_hits,
+    render_searching,
+    render_stopped,
+)
 
 logger = logging.getLogger(__name__)
 # Requests waiting at most (all events together); beyond it a user is told the queue is full and to try
@@ -67,6 +77,7 @@ class WebUI:
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
         draft, evidence, passages, language, answer = "", [], [], "en", None
         events = self.library.ask(message, turns, cancel=stop)
+        details: dict[str, Any]  # what the chat history keeps beside the shown answer
         try:
             for event in events:
                 if isinstance(event, Retrieved):
@@ -82,7 +93,7 @@ class WebUI:
                 if isinstance(event, (EvidenceFound, Token)):
                     messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
                     yield messages, "", "", chat_id, gr.update()
-        except Exception as exc:  # the chat says what failed, and keeps what was found
+        except Exception as exc:  # noqa: BLE001 - the chat says what failed, and keeps what was found
             problem = _problem(exc)
             content, details = f"⚠️ {escape_markdown(problem)}", {"answer": "", "error": problem}
             if passages:  # what was found before the failure stays on screen, cited
@@ -127,10 +138,8 @@ class WebUI:
     def delete_chat(self, chat_id: str | None, request=None) -> tuple[Messages, None, Any]:
         owner = _owner(request)
         if chat_id:
-            try:
+            with contextlib.suppress(UnknownChat):
                 self.history.delete(owner, chat_id)
-            except UnknownChat:
-                pass
         return [], None, self._chat_list(owner, None)
 
     def _turns(self, owner: str, chat_id: str) -> list[tuple[str, str]]:
@@ -253,7 +262,7 @@ def _problem(exc: Exception) -> str:
     if isinstance(exc, RagError):
         logger.warning("question failed: %s", exc)
         return str(exc)
-    logger.exception("question failed: this is a bug")
+    logger.error("question failed: this is a bug", exc_info=exc)
     return f"something went wrong ({type(exc).__name__}); the server log has the details"
 
 

@@ -2,12 +2,15 @@
 makes. Imported only when the app is built (it imports Gradio)."""
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from rag.settings import SPECS, Settings
 from rag.web.render import TABLE_HEADERS
 
-PRIVATE = {"api_visibility": "private"}  # page mechanics, not part of the API (chat, search, library, settings are)
+# Page mechanics, not part of the API (chat, search, library, settings are).
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 PLACEHOLDER = ("### Tanya berita · Ask the news\nAnswers come only from the indexed articles, and each one is "
                "checked against the article sentence it quotes. Try one of these:")
 

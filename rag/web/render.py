@@ -7,8 +7,8 @@ of an older answer still open that answer's passages.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from rag.answer.records import QUOTE_LABELS, Answer, Citation, strip_markers
 from rag.types import Hit

@@ -9,7 +9,8 @@ is a point), and the switch of ``CURRENT``. Each point records the build phase i
 ``CURRENT`` had already been switched to the new version.
 
 In a process that will die anyway, ``install(faults)`` patches for good; in the test process pass
-``monkeypatch.setattr`` so everything is undone. Run as a module (from the repository root) it wraps the ``rag`` command:
+``monkeypatch.setattr`` so everything is undone. Run as a module (from the repository root) it wraps the ``rag``
+command:
 
     python -m tests.helpers.faults --root INDEX_DIR --kill-label "switch:switched CURRENT" -- index FOLDER ...
 """
@@ -25,9 +26,10 @@ import re
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 SQL_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "BEGIN", "COMMIT")
 REAL_OPEN = builtins.open
@@ -131,7 +133,7 @@ class _File:
             self._faults.switched = True
         self._faults.hit(f"closed {self._name}")
 
-    def __enter__(self) -> "_File":
+    def __enter__(self) -> _File:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -169,6 +171,7 @@ def _patch_os(faults: Faults, setattr) -> None:
     def wrap(name: str, real: Callable) -> Callable:
         def hooked(*args, **kwargs):
             target = args[-1] if name in ("rename", "replace") else args[0]
+            path: str | None
             if name == "fsync":
                 path = _fd_path(target)
             elif "dir_fd" in kwargs:  # shutil.rmtree: a name inside a folder being removed
@@ -235,7 +238,8 @@ def _patch_faiss(faults: Faults, setattr) -> None:
         if faults.under_root(target) is None:
             return real_write(index, target, *args)
         with builtins.open(target, "wb") as handle:  # the patched open: every write is a point
-            real_write(index, faiss.PyCallbackIOWriter(handle.write), *args)
+            # faiss's type stub leaves out its SWIG IO classes
+            real_write(index, faiss.PyCallbackIOWriter(handle.write), *args)  # type: ignore[attr-defined]
 
     setattr(faiss, "write_index", write_index)
 

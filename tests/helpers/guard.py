@@ -15,9 +15,9 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib.abc import MetaPathFinder
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -63,8 +63,8 @@ def no_models_or_servers() -> Iterator[None]:
 
 def _guarded_start(real_init):
     def start(process, args, *rest, **kwargs):
-        words = [os.fspath(a) for a in ([args] if isinstance(args, (str, bytes, os.PathLike)) else args)]
-        servers = [w for w in words if os.path.basename(str(w)) in SERVERS]
+        words = [os.fsdecode(a) for a in ([args] if isinstance(args, (str, bytes, os.PathLike)) else args)]
+        servers = [w for w in words if os.path.basename(w) in SERVERS]
         if servers:
             _refuse(f"started a server ({servers[0]})")
         env = dict(os.environ if kwargs.get("env") is None else kwargs["env"])

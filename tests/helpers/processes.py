@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -19,16 +19,16 @@ from tests.helpers.corpus import ROOT
 NETGUARD = ROOT / "tests" / "netguard"  # sitecustomize.py: no network in subprocesses
 
 
-def guarded_env(extra: dict[str, str | None] | None = None) -> dict[str, str]:
+def guarded_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """This process's environment without RAG_* variables, plus ``extra`` (None = unset), with the network
     guard loaded.
 
     A subprocess started with it fails (and writes "netguard: blocked ..." to stderr) on any connection
     or name look-up outside loopback.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(extra or {})
-    env = {k: v for k, v in env.items() if v is not None}
+    merged: dict[str, str | None] = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    merged.update(extra or {})
+    env = {k: v for k, v in merged.items() if v is not None}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")]))
     return env
 
@@ -53,8 +53,8 @@ def wait_for_port(port: int, process: subprocess.Popen, log, what: str) -> None:
 
 
 @contextlib.contextmanager
-def running_app(articles_dir: Path, index_dir: Path, log_path: Path, args: list[str] = (),
-                env: dict[str, str | None] | None = None) -> Iterator[str]:
+def running_app(articles_dir: Path, index_dir: Path, log_path: Path, args: Sequence[str] = (),
+                env: Mapping[str, str | None] | None = None) -> Iterator[str]:
     """`python app.py` on a free loopback port over the given folders, network-guarded; yields its URL.
 
     ``args`` are extra command-line flags and ``env`` extra environment variables (None = unset). The test
@@ -92,7 +92,8 @@ def model_server(log_path: Path, model: str = Settings().llm_model, args: tuple[
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(model)), "--host", "127.0.0.1",
              "--port", str(port), "--n_ctx", str(Settings().llm_context), "--n_threads", "1",
-             "--interrupt_requests", "False", *args], stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+             "--interrupt_requests", "False", *args],
+            stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
         try:
             wait_for_port(port, process, log, "model server")
             yield f"http://127.0.0.1:{port}/v1", process
@@ -112,5 +113,5 @@ class ServedModel:
 
 def served_settings(settings: Settings, servers: list[ServedModel | str], **values) -> Settings:
     """``settings`` answering through the model servers (records or base URLs)."""
-    urls = [getattr(server, "url", server) for server in servers]
+    urls = [server.url if isinstance(server, ServedModel) else server for server in servers]
     return settings.with_values({"llm_backend": "openai", "llm_base_url": ",".join(urls), **values})

@@ -120,7 +120,8 @@ def session(client, number: int, item: dict, follow_up: bool, start: threading.E
     """One user: wait for the start, ask a question (and a follow-up with the first turn as history)."""
     start.wait()
     turns = [item["question"]] + ([FOLLOW_UPS[item["language"]]] if follow_up else [])
-    requests, history = [], ([], None)
+    requests: list[Request] = []
+    history: Chat = ([], None)
     for turn, question in enumerate(turns, 1):
         request = Request(number, turn, question)
         requests.append(request)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+from typing import Any
 
 MESSAGE = "netguard: blocked network access outside loopback"
 
@@ -28,7 +29,7 @@ def is_loopback(host: object) -> bool:
     return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
-def _check(sock: socket.socket, address: object) -> None:
+def _check(sock: socket.socket, address: Any) -> None:
     """Raise (after writing to stderr) if ``address`` is outside loopback."""
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
         sys.stderr.write(f"{MESSAGE}: {address!r}\n")
@@ -68,8 +69,9 @@ def install() -> None:
         _check_name(host)
         return real_getaddrinfo(host, *args, **kwargs)
 
-    connect.netguard = True
-    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+    connect.netguard = True  # type: ignore[attr-defined]  # a mark on the function: install once
+    # Patched on the class, so every socket any library opens later is checked.
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = getaddrinfo
 
 

@@ -42,7 +42,8 @@ LANGUAGE = Language(
         ("date", r"\b(?:when|what years?|which years?|what date|in what years?)\b"),
         ("number", r"\b(?:how (?:many|much|long|old|far|big|large|tall|high)|what percentage)\b"),
         ("name", r"\b(?:who|whom|whose|where)\b"),
-        ("definition", r"\b(?:what is meant|what does .+ mean|define)\b|^what (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\s*\?*$"),
+        ("definition", r"\b(?:what is meant|what does .+ mean|define)\b"
+                       r"|^what (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\s*\?*$"),
     ),
     count_question=r"\bhow (?:many|much)\s+(?:(?:the|of)\s+)*([^\W\d_]+)",
     copulas=frozenset("is are was were means refers".split()),
@@ -63,7 +64,8 @@ LANGUAGE = Language(
     decline=_DECLINE,
     prompt_labels=("Excerpts", "Question", "Answer"),
     prompt_example=("[1] New Bridge Opens (2026-01-10)\nThe new river bridge opened on Saturday. It is 1,200 metres "
-                    "long and cost $80 million.", "How long is the new bridge?", "The bridge is 1,200 metres long [1]."),
+                    "long and cost $80 million.",
+                    "How long is the new bridge?", "The bridge is 1,200 metres long [1]."),
     refusal="The articles do not say. Here are the closest passages.",
     not_stated="The articles cover this but do not answer “{asked}?” The closest they come:",
     question_words=frozenset(),  # the question is quoted as asked

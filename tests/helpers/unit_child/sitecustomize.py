@@ -24,4 +24,5 @@ class _Refuse(MetaPathFinder):
 sys.meta_path.insert(0, _Refuse())
 _netguard = Path(__file__).resolve().parents[2] / "netguard" / "sitecustomize.py"
 _spec = importlib.util.spec_from_file_location("netguard_sitecustomize", _netguard)
+assert _spec is not None and _spec.loader is not None, _netguard
 _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
