@@ -29,6 +29,11 @@ class TextGenerator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def word_probabilities(self, prompt: str, words: Sequence[str], *,
+                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
+        """The probability that the completion of ``prompt`` (or ``messages``) starts with each of ``words``."""
+        ...
+
     def stream(self, prompt: str, *, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None,
                stop: list[str] | None = None, temperature: float | None = None,
                cancel: threading.Event | None = None, probe: Sequence[str] = (),
@@ -37,3 +42,12 @@ class TextGenerator(Protocol):
         until done or ``cancel`` is set; return the probability that it starts with each of the ``probe`` words.
         ``prefix`` is the start ``prompt`` shares with others of its kind (a model may keep its state)."""
         ...
+
+
+def finished(completion: Completion) -> dict[str, float]:
+    """Run ``completion`` to its end (its pieces unread) and return what it returns."""
+    while True:
+        try:
+            next(completion)
+        except StopIteration as done:
+            return done.value

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rag.llm.base import Completion, ModelServerError
+from rag.llm.base import Completion, ModelServerError, finished
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -125,6 +125,12 @@ class ServerGenerator:
             response.close()  # the server sees the stream closed and stops generating
             self._release(server)
         return probabilities
+
+    def word_probabilities(self, prompt: str, words: Sequence[str], *,
+                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
+        """The probability that the answer starts with each of ``words``, from one token's top log-probabilities
+        (the servers keep their own prompt cache)."""
+        return finished(self.stream(prompt, messages=messages, max_tokens=1, probe=words))
 
     def _open(self, path: str, body: dict[str, Any]) -> tuple[_Server, httpx.Response]:
         """Send the request to the least busy live server, skipping those that cannot be reached."""
