@@ -45,6 +45,9 @@ def test_what_a_number_counts():
     ("2019", "Gedung itu dibangun pada 2019 lalu.", None),          # a year needs nothing around it
     ("20", "pada 20 Januari 2026 pukul 10", None),                  # part of a date
     ("85", "The zoo houses 2,400 animals.", None),                  # not in the text
+    ("155", "Ada 155 SPPG yang sudah aktif.", "155 SPPG"),          # an acronym may be what it counts
+    ("7.000", "Sebanyak 7.000 peserta se-Kabupaten Bandung.", "7.000 peserta"),  # not half a compound
+    ("4.000", "Sebanyak 4.000 warga Demak mengungsi.", "4.000 warga"),  # a name is not what it counts
 ])
 def test_number_phrase_adds_currency_and_what_it_counts(raw, text, phrase):
     assert number_phrase(raw, text) == phrase

@@ -93,7 +93,8 @@ def number_phrase(raw: str, text: str) -> str | None:
         end, words = m.end(), 0
         while words < _PHRASE_WORDS and (following := _WORD_AFTER.match(text, end)):
             word = following.group(1)
-            if word.lower() in _STOPWORDS or word[0].isupper():
+            name = word[0].isupper() and not (word.isupper() and len(word) > 1)  # an acronym may be counted
+            if word.lower() in _STOPWORDS or name or text.startswith("-", following.end()):  # not "se-Kabupaten"
                 break
             end, words = following.end(), words + 1
         unit = _UNIT_BEFORE.search(text, max(0, m.start() - 6), m.start())
