@@ -42,7 +42,10 @@ def test_what_a_number_counts():
     ("14.500", "Harga naik menjadi Rp 14.500 per kilogram.", "Rp 14.500 per kilogram"),
     ("45,9", "Partisipasi mencapai 45,9 persen dari pemilih.", "45,9 persen"),
     ("34,000", "The farm will power about 34,000 homes each year.", "34,000 homes"),
-    ("2019", "Gedung itu dibangun pada 2019 lalu.", None),          # a year needs nothing around it
+    ("2019", "Gedung itu dibangun pada 2019 lalu.", None),          # a year alone needs nothing around it
+    ("2027", "Impor garam dihentikan pada akhir 2027.", "akhir 2027"),  # ... but the part of it written
+    ("2027", "Imports stop by the end of 2027.", "end of 2027"),
+    ("2023", "Sekolah tutup sejak 8 Oktober 2023.", "8 Oktober 2023"),  # ... and its date
     ("20", "pada 20 Januari 2026 pukul 10", None),                  # part of a date
     ("85", "The zoo houses 2,400 animals.", None),                  # not in the text
     ("155", "Ada 155 SPPG yang sudah aktif.", "155 SPPG"),          # an acronym may be what it counts

@@ -26,6 +26,11 @@ _WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")  # the words right before and afte
 _WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
 _UNIT_BEFORE = re.compile(r"(?:\b(?:Rp|USD|IDR|US)\s?\$?|\$|€|£)\s?$")
 _STOPWORDS = union("stopwords")
+# A year with what is written before it: a part of the year ("akhir 2027", "the end of 2027") or a date.
+_DATED_YEAR = re.compile(
+    r"(?:\b(?:" + "|".join(sorted(union("year_parts"), key=len, reverse=True)) + r")\s+(?:(?:of|the|tahun)\s+)*"
+    r"|\b\d{1,2}\s+(?:" + "|".join(sorted(_MONTH_WORDS)) + r")\.?\s+"
+    r"|\b(?:" + "|".join(sorted(_MONTH_WORDS)) + r")\.?\s+(?:\d{1,2},?\s+)?)\d{4}$", re.IGNORECASE)
 _PHRASE_WORDS = 2  # words after a number that may say what it counts ("253 suku bangsa")
 
 
@@ -80,15 +85,18 @@ def counts(text: str, language: str) -> list[Count]:
 
 def number_phrase(raw: str, text: str) -> str | None:
     """How ``text`` writes the number ``raw`` with its currency and what it counts: "253" in "terdapat 253
-    suku bangsa di ..." -> "253 suku bangsa", "14.500" in "menjadi Rp 14.500." -> "Rp 14.500"; None when
-    ``text`` has no such number, or only as a year or in a date (these need nothing around them)."""
+    suku bangsa di ..." -> "253 suku bangsa", "14.500" in "menjadi Rp 14.500." -> "Rp 14.500"; a year with the
+    part of it or the date it is written with: "2027" in "pada akhir 2027" -> "akhir 2027"; None when ``text``
+    has no such number, or only inside a date (the date needs nothing around it)."""
     wanted = values(raw)
     for m in NUMBER.finditer(text):
         if not values(m.group()) & wanted:
             continue
         following = _WORD_AFTER.match(text, m.end())
-        year_like = len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100
-        if year_like or following and following.group(1) in _MONTH_WORDS:
+        if len(m.group()) == 4 and m.group().isdigit() and 1800 <= int(m.group()) <= 2100:
+            dated = _DATED_YEAR.search(text[:m.end()])
+            return dated.group() if dated else None
+        if following and following.group(1) in _MONTH_WORDS:
             return None
         end, words = m.end(), 0
         while words < _PHRASE_WORDS and (following := _WORD_AFTER.match(text, end)):

@@ -27,6 +27,7 @@ class Language:
     days: frozenset[str]                  # weekday names and other date words (lower case)
     number_words: frozenset[str]          # words that are numbers ("tiga", "dozen")
     year_cues: frozenset[str]             # words after which a four-digit number is a year ("pada", "since")
+    year_parts: frozenset[str]            # parts of a year written before it ("akhir 2027", "end of 2027")
     # questions
     question_kinds: tuple[tuple[str, str], ...]  # (kind, regex over the lower-cased question); kinds in order
     count_question: str                   # regex: the word after it is what "how many" counts (group 1)

@@ -38,6 +38,7 @@ LANGUAGE = Language(
     number_words=frozenset("one two three four five six seven eight nine ten eleven twelve dozen hundred thousand "
                            "million billion trillion half".split()),
     year_cues=frozenset("in year since during".split()),
+    year_parts=frozenset("end beginning start middle early late mid".split()),
     question_kinds=(
         ("date", r"\b(?:when|what years?|which years?|what date|in what years?)\b"),
         ("number", r"\b(?:how (?:many|much|long|old|far|big|large|tall|high)|what percentage)\b"),

@@ -47,6 +47,7 @@ LANGUAGE = Language(
     number_words=frozenset("satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus "
                            "ribu juta miliar triliun setengah seratus seribu separuh".split()),
     year_cues=frozenset("pada tahun sejak akhir awal pertengahan".split()),
+    year_parts=frozenset("akhir awal pertengahan".split()),
     question_kinds=(
         ("date", r"\b(?:kapan\w*|tahun berapa|tanggal berapa|pada tahun apa)\b"),
         ("number", r"\bberapa\w*\b"),
