@@ -100,6 +100,10 @@ class WrongNumbers:
 
     def stream(self, prompt, **kwargs):
         yield from ["Sebanyak 9.999 warga ", "mengungsi [1]."]
+        return {}
+
+    def word_probabilities(self, prompt, words, **kwargs):
+        return dict.fromkeys(words, 0.0)
 
 
 def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sample_settings, embedder):
