@@ -118,6 +118,11 @@ class Settings:
     # bench/refusal.py: false refusals <= 0.05 on every shared set
     min_answerability: float = setting(0.3, "refuse when the answerability score (evidence coverage × the model's "
                                        "confidence, 0–1) is below this; higher refuses more", at_least=0, at_most=1)
+    # bench/verify.py: the operating point chosen on the dev sets (bench/RESULTS.md §10)
+    min_confidence: float = setting(0.85, "show an answer only when the check that its cited sentences state it as "
+                                    "the answer to this question is at least this sure (0–1); otherwise the reply "
+                                    "says what the articles do not state and shows the closest sentence; 0 turns "
+                                    "the check off", at_least=0, at_most=1)
     query_rewriter: QueryRewriter = setting("heuristic", "how follow-up questions become search queries: "
                                             "`heuristic` or `llm`")
     host: str = setting("127.0.0.1", "where the web UI listens (beyond loopback: a warning, and set `auth`)",

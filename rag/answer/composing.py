@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
+from rag.answer.assessment import Assessment
 from rag.answer.citations import Checked
-from rag.answer.evidence import Evidence
+from rag.answer.evidence import Evidence, has_kind
 from rag.answer.markers import strip_markers
 from rag.answer.records import Answer, AnswerSentence, Citation
 from rag.text.languages import Language, language
@@ -42,6 +44,34 @@ def compose(answer: Answer, checked: Checked, best: Citation, latest: bool) -> A
         sentences = [AnswerSentence(best.quote, 0, len(best.quote), [1], [best], verified=True)]
     return replace(answer, text=text, sentences=sentences, evidence=evidence, extractive=extractive,
                    dropped=checked.dropped, as_of=newest_date(evidence) if latest else None)
+
+
+def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
+           assess: Callable[[Answer], Assessment] | None) -> Answer:
+    """What is shown: the checked draft when ``assess`` finds that its cited sentences state it as the answer to
+    this question; else the ``best`` evidence sentence quoted, when that one does; else the reply that the
+    articles do not state it, with that sentence as the closest they come. (Without ``assess``: the draft.)"""
+    draft = compose(answer, checked, best, question.latest)
+    if assess is None:
+        return draft
+    candidates = [draft] if draft.extractive else [draft, compose(answer, _doubted(checked), best, question.latest)]
+    # the quote, like the draft, must hold the kind of answer asked for (a number for "how many")
+    candidates = [c for c in candidates if not c.extractive or has_kind(best.quote, question)]
+    doubt = 0.0
+    for candidate in candidates:
+        assessment = assess(candidate)
+        if assessment.passed:
+            return replace(candidate, confidence=assessment.confidence)
+        doubt = max(doubt, assessment.confidence)
+        logger.info("the check doubts %r answers %r (%.2f)", candidate.text, question.text, assessment.confidence)
+    reason = f"no cited sentence is sure to state it as the answer (the check's confidence {doubt:.2f} at most)"
+    return replace(not_stated(answer, question, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
+
+
+def _doubted(checked: Checked) -> Checked:
+    """``checked`` with its shown claims dropped: the check doubts that they answer the question."""
+    doubted = [replace(s, problems=["its sources do not say it answers the question"]) for s in checked.shown]
+    return Checked([], checked.dropped + doubted)
 
 
 def not_stated(answer: Answer, question: Question, closest: Citation, reason: str) -> Answer:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 from rag.answer.answerability import decide, reconsider
+from rag.answer.assessment import Assessment, assess
 from rag.answer.citations import check_draft
-from rag.answer.composing import compose, newest_date, quote
+from rag.answer.composing import newest_date, quote, settle
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.drafting import write_draft
 from rag.answer.evidence import rank_evidence
@@ -85,9 +86,15 @@ class Pipeline:
         if decision.refusal:
             yield self._refuse(answer, decision.refusal, started)
             return
-        answer = compose(answer, check_draft(draft, asked, ranking, found.embedder), best, asked.latest)
+        checked = check_draft(draft, asked, ranking, found.embedder)
+        answer = settle(answer, asked, checked, best, self._assessor(asked))
         answer.timings.total = time.perf_counter() - started
         yield answer
+
+    def _assessor(self, question: Question) -> Callable[[Answer], Assessment] | None:
+        """How a shown answer is checked to state what ``question`` asks (``min_confidence`` 0: not at all)."""
+        minimum = self.settings.min_confidence
+        return (lambda answer: assess(self.generator, question, answer, minimum)) if minimum > 0 else None
 
     def understand(self, text: str, history: list[tuple[str, str]]) -> Question:
         """The question cleaned and analysed once, searching for what it means in the conversation."""

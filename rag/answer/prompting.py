@@ -62,7 +62,12 @@ def shared_prefix(model: TextGenerator, lang: Language) -> str:
     """The whole lines every answering prompt in ``lang`` starts with, whatever the question and sources."""
     one, _ = _render(model, lang, "a?", [format_source(1, Hit(0, "", "a", None, "a.", 0, 2, 0.0, None, None))])
     two, _ = _render(model, lang, "b?", [format_source(1, Hit(0, "", "b", None, "b.", 0, 2, 0.0, None, None))])
-    common = os.path.commonprefix([one, two])
+    return common_lines([one, two])
+
+
+def common_lines(texts: list[str]) -> str:
+    """The whole lines all ``texts`` start with (a prompt prefix a model can keep evaluated)."""
+    common = os.path.commonprefix(texts)
     return common[:common.rfind("\n") + 1]
 
 

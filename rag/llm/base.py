@@ -29,8 +29,8 @@ class TextGenerator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def word_probabilities(self, prompt: str, words: Sequence[str], *,
-                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
+    def word_probabilities(self, prompt: str, words: Sequence[str], *, messages: list[dict[str, str]] | None = None,
+                           prefix: str = "") -> dict[str, float]:
         """The probability that the completion of ``prompt`` (or ``messages``) starts with each of ``words``."""
         ...
 

@@ -103,17 +103,23 @@ class Generator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def word_probabilities(self, prompt: str, words: Sequence[str], *,
-                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
-        """The probability that the completion of ``prompt`` starts with each of ``words``' first token. Only
-        what ``prompt`` adds to what the model holds is evaluated: a check asked right after an answer, as the
-        next chat turn, costs its own words."""
+    def word_probabilities(self, prompt: str, words: Sequence[str], *, messages: list[dict[str, str]] | None = None,
+                           prefix: str = "") -> dict[str, float]:
+        """The probability that the completion of ``prompt`` starts with each of ``words``' first token.
+
+        With a ``prefix`` the model starts from its saved state (as :meth:`stream`); without one, only what
+        ``prompt`` adds to what the model holds is evaluated: a check asked right after an answer, as the next
+        chat turn, costs its own words."""
         with self._generate_lock:
             llm = self.llm
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)
-            held = list(llm.input_ids[:llm.n_tokens])
-            common = next((i for i, (a, b) in enumerate(zip(held, tokens)) if a != b), min(len(held), len(tokens)))
-            llm.n_tokens = min(common, len(tokens) - 1)  # at least one token is evaluated, for its logits
+            if prefix:
+                self._start(tokens, prefix)
+            else:
+                held = list(llm.input_ids[:llm.n_tokens])
+                llm.n_tokens = next((i for i, (a, b) in enumerate(zip(held, tokens)) if a != b),
+                                    min(len(held), len(tokens)))
+            llm.n_tokens = min(llm.n_tokens, len(tokens) - 1)  # at least one token is evaluated, for its logits
             llm.eval(tokens[llm.n_tokens:])
             return self._first_token_probabilities(words)
 

@@ -126,8 +126,8 @@ class ServerGenerator:
             self._release(server)
         return probabilities
 
-    def word_probabilities(self, prompt: str, words: Sequence[str], *,
-                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
+    def word_probabilities(self, prompt: str, words: Sequence[str], *, messages: list[dict[str, str]] | None = None,
+                           prefix: str = "") -> dict[str, float]:
         """The probability that the answer starts with each of ``words``, from one token's top log-probabilities
         (the servers keep their own prompt cache)."""
         return finished(self.stream(prompt, messages=messages, max_tokens=1, probe=words))

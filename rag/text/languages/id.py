@@ -50,7 +50,7 @@ LANGUAGE = Language(
     year_parts=frozenset("akhir awal pertengahan".split()),
     question_kinds=(
         ("date", r"\b(?:kapan\w*|tahun berapa|tanggal berapa|pada tahun apa)\b"),
-        ("number", r"\bberapa\w*\b"),
+        ("number", r"\b(?:se)?berapa\w*\b"),
         ("name", r"\b(?:siapa\w*|di ?mana\w*)\b"),
         ("definition", r"\b(?:apa(?:kah)? (?:yang )?(?:di)?maksud|apa(?:kah)? (?:itu|arti|pengertian)|apa arti\w*|"
                        r"pengertian|definisi)\b"),
