@@ -25,7 +25,8 @@ from rag.eval.run import evaluate
 from rag.settings import Settings
 
 SETS = ["facqa-valid", "idk-mrc-valid", "tydiqa-id-valid", "xquad-en"]
-COLUMNS = [("gold_contained", "gold in answer"), ("gold_shown", "gold in answer or its evidence"),
+COLUMNS = [("answer_precision", "answer prec."), ("coverage", "coverage"),
+           ("gold_contained", "gold in answer"), ("gold_shown", "gold in answer or its evidence"),
            ("exact_match", "EM"), ("token_f1", "F1"),
            ("false_refusal_rate", "false refusals"), ("refusal_accuracy", "refusal acc."),
            ("citation_precision", "citation prec."), ("answers_with_unsupported_sentence", "unsupported shown"),

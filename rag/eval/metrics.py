@@ -1,4 +1,5 @@
-"""Scoring a question set: the questions file, answer matching (SQuAD-style), ranking metrics, percentiles."""
+"""Scoring a question set: the questions file, answer matching (SQuAD-style; tolerant: rag.eval.matching), ranking
+metrics, percentiles."""
 from __future__ import annotations
 
 import json
@@ -19,6 +20,15 @@ class EvalQuestion:
     question: str
     answers: list[str]
     article_id: str | None
+    near_miss_of: str | None = None  # unanswerable: the article it is about, which does not give the detail
+    off_corpus: bool = False         # unanswerable: no article is about it
+
+    @property
+    def kind(self) -> str:
+        """"answerable", "near_miss", "off_corpus" or "unanswerable" (not marked which)."""
+        if self.article_id is not None:
+            return "answerable"
+        return "near_miss" if self.near_miss_of else "off_corpus" if self.off_corpus else "unanswerable"
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -39,7 +49,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             article = obj.get("article_id")
             if article is not None and not isinstance(article, str):
                 raise ValueError("'article_id' must be a string or null")
-            questions.append(EvalQuestion(str(obj.get("id", number)), obj["question"], answers, article))
+            near_miss_of = obj.get("near_miss_of")
+            if near_miss_of is not None and not isinstance(near_miss_of, str):
+                raise ValueError("'near_miss_of' must be a string or null")
+            if not isinstance(obj.get("off_corpus", False), bool):
+                raise ValueError("'off_corpus' must be true or false")
+            questions.append(EvalQuestion(str(obj.get("id", number)), obj["question"], answers, article,
+                                          near_miss_of, obj.get("off_corpus", False)))
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             errors.append(f"{path.name}:{number}: {exc}")
     if errors:

@@ -1,7 +1,8 @@
 """`rag eval`: retrieval and answer quality on an articles.jsonl + questions.jsonl pair.
 
 The format is the one of ../shared/eval (see README "Evaluating"): articles ``{"id", "title", "text"}``,
-questions ``{"id", "question", "answers": [...], "article_id": str | null}`` (null = unanswerable).
+questions ``{"id", "question", "answers": [...], "article_id": str | null}`` (null = unanswerable; optionally
+``"near_miss_of": article id`` or ``"off_corpus": true`` say which kind).
 """
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from rag.eval.matching import holds_answer
 from rag.eval.metrics import (
     EvalQuestion,
     answer_rank,
@@ -29,6 +32,9 @@ from rag.eval.metrics import (
 from rag.indexing.backend import build_index
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.answer.records import Answer
 
 LEGS = ("dense", "lexical", "fused")
 
@@ -81,33 +87,44 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
 
 
 def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:
+    """Answer quality. ``answer_precision``: shown answers holding a gold answer (rag.eval.matching) ÷ answers
+    shown, an answer shown to an unanswerable question counting as wrong; ``coverage``: the same right answers ÷
+    answerable questions; the refused share of near-miss and off-corpus questions when the file marks them."""
     from rag.answer.markers import strip_markers
     from rag.answer.pipeline import Pipeline
 
     pipeline = Pipeline(settings, retriever)
     store = retriever.index.store
     scores: dict[str, list[float]] = {name: [] for name in (
-        "exact_match", "token_f1", "gold_contained", "gold_shown", "evidence_contains_gold", "refusal_accuracy",
-        "false_refusal_rate", "extractive_answers", "citation_precision", "answers_with_unsupported_sentence",
+        "answer_precision", "coverage", "near_miss_refused", "off_corpus_refused", "exact_match", "token_f1",
+        "gold_contained", "gold_shown", "evidence_contains_gold", "refusal_accuracy", "false_refusal_rate",
+        "extractive_answers", "citation_precision", "answers_with_unsupported_sentence",
         "drafts_with_unsupported_sentence")}
     evidence, first_token, total, details = [], [], [], []
     for q in tqdm(questions, desc="answers", unit="question"):
         answer = pipeline.ask(q.question)
+        text = "" if answer.refusal else strip_markers(answer.text)
+        right = bool(text) and holds_answer(text, q.answers)
         details.append({"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
-                        "text": answer.text, "draft": answer.draft, "refusal": answer.refusal,
-                        "extractive": answer.extractive, "answerability": answer.answerability,
-                        "decline_probability": answer.decline_probability,
-                        "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total})
+                        "kind": q.kind, "right": right, "text": answer.text, "draft": answer.draft,
+                        "refusal": answer.refusal, "extractive": answer.extractive,
+                        "answerability": answer.answerability, "decline_probability": answer.decline_probability,
+                        "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total,
+                        **answer_sources(answer)})
         total.append(answer.timings.total)
         if answer.timings.evidence is not None:
             evidence.append(answer.timings.evidence)
         if answer.timings.first_token is not None:
             first_token.append(answer.timings.first_token)
+        if not answer.refusal:
+            scores["answer_precision"].append(float(right))
         if q.article_id is None:
             scores["refusal_accuracy"].append(float(answer.refusal is not None))
+            if q.kind in ("near_miss", "off_corpus"):
+                scores[f"{q.kind}_refused"].append(float(answer.refusal is not None))
             continue
+        scores["coverage"].append(float(right))
         scores["false_refusal_rate"].append(float(answer.refusal is not None))
-        text = "" if answer.refusal else strip_markers(answer.text)
         scores["exact_match"].append(exact_match(text, q.answers))
         scores["token_f1"].append(token_f1(text, q.answers))
         scores["gold_contained"].append(contains(text, q.answers))
@@ -134,3 +151,15 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
             "latency_answers": {"evidence": percentiles(evidence), "first_token": percentiles(first_token),
                                 "total": percentiles(total)},
             "answer_details": details}
+
+
+def answer_sources(answer: Answer) -> dict:
+    """For studying answers afterwards: each shown sentence with the sentences it cites, and the passages the
+    model read first (up to three) and any other it cites, so a quote can be read with its neighbours."""
+    cited = {c.chunk_id for s in answer.sentences for c in s.citations}
+    return {"sentences": [{"text": s.text, "citations": [{"article_id": c.article_id, "title": c.title,
+                                                           "chunk_id": c.chunk_id, "quote": c.quote}
+                                                          for c in s.citations]}
+                          for s in answer.sentences] if not answer.refusal else [],
+            "passages": [{"chunk_id": h.chunk_id, "article_id": h.article_id, "title": h.title, "text": h.text}
+                         for i, h in enumerate(answer.passages) if i < 3 or h.chunk_id in cited]}
