@@ -425,3 +425,9 @@ def test_a_leading_answer_label_is_not_a_claim_to_check(id_sources):
     [result] = check_answer("Jawaban: 4.000 warga [1].", id_sources, "id",
                             question=make_question("Berapa warga yang mengungsi?"))
     assert result.verified, result.problems
+
+
+def test_a_unit_is_the_same_fact_however_it_is_written():
+    assert verify("Antrean mencapai 6 km.", ["Antrean kendaraan mencapai 6 kilometer."], "id")[0]
+    assert verify("Realisasinya 10,57 juta KL.", ["Realisasi mencapai 10,57 juta kiloliter."], "id")[0]
+    assert not verify("Antrean mencapai 7 km.", ["Antrean kendaraan mencapai 6 kilometer."], "id")[0]

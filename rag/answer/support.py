@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 
 from rag.answer.markers import strip_markers
 from rag.text.languages import union
-from rag.text.numbers import MONTHS, counts, find_numbers
+from rag.text.numbers import MONTHS, counts, find_numbers, with_unit_names
 from rag.text.tokens import content_stems
 from rag.types import Question
 
@@ -77,7 +77,8 @@ def verify(sentence: str, citation_texts: list[str], language: str, *, label: st
     from it is given and only its new facts need support (whether the support is about the question is
     :func:`rag.answer.citations.check_answer`'s part). Returns ``(verified, problems)``.
     """
-    sentence, support = strip_markers(sentence), "\n".join(citation_texts)
+    # a unit is the same fact however it is written ("6 km" / "6 kilometer"): compared by its one name
+    sentence, support = with_unit_names(strip_markers(sentence)), with_unit_names("\n".join(citation_texts))
     values, _ = facts_of(support)
     asked_values, asked_words = (question.numbers, _letter_words(question)) if question else (frozenset(), frozenset())
     asked_stems = question.content if question else frozenset()

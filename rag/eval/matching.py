@@ -20,19 +20,9 @@ from decimal import Decimal
 from itertools import permutations
 
 from rag.text.language import STOPWORDS
-from rag.text.numbers import MONTHS, values
+from rag.text.numbers import MONTHS, UNITS, values
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[%€$£]")
-_UNITS = {
-    "rp": "rupiah", "rupiah": "rupiah", "idr": "rupiah", "€": "euro", "euro": "euro", "eur": "euro",
-    "$": "dollar", "usd": "dollar", "dolar": "dollar", "dollar": "dollar", "dollars": "dollar", "£": "pound",
-    "pound": "pound", "pounds": "pound", "%": "percent", "persen": "percent", "percent": "percent",
-    "kl": "kiloliter", "kiloliter": "kiloliter", "kiloliters": "kiloliter", "km": "kilometer",
-    "kilometer": "kilometer", "kilometers": "kilometer", "kilometre": "kilometer", "kilometres": "kilometer",
-    "meter": "meter", "meters": "meter", "metre": "meter", "metres": "meter", "kg": "kilogram",
-    "kilogram": "kilogram", "kilograms": "kilogram", "ton": "ton", "tons": "ton", "tonnes": "ton",
-    "ha": "hectare", "hektar": "hectare", "hectare": "hectare", "hectares": "hectare",
-}
 _CURRENCIES = frozenset({"rupiah", "euro", "dollar", "pound"})  # written before the number too
 _SCALES = {"ribu": 3, "thousand": 3, "juta": 6, "million": 6, "miliar": 9, "milyar": 9, "billion": 9,
            "triliun": 12, "trillion": 12}
@@ -83,7 +73,7 @@ def _holds(items: list[Item], gold: list[Item]) -> bool:
         return any(items[i:i + len(gold)] == gold for i in range(len(items) - len(gold) + 1))
     first = gold.index(wanted[0])
     words = {item for item in items if isinstance(item, str)}
-    if any(w not in words for w in gold[:first] if w not in _STOPWORDS and w not in _HEDGES and w not in _UNITS):
+    if any(w not in words for w in gold[:first] if w not in _STOPWORDS and w not in _HEDGES and w not in UNITS):
         return False
     found = [item for item in items if isinstance(item, Quantity)]
     return any(_same_quantities(found[i:i + len(wanted)], wanted) for i in range(len(found) - len(wanted) + 1))
@@ -105,13 +95,13 @@ def _items(text: str) -> list[Item]:
         number, i = _number_at(tokens, i)
         if number is None:
             word = tokens[i].lower()
-            items.append(_UNITS.get(word, word))
+            items.append(UNITS.get(word, word))
             i += 1
             continue
         scale = _SCALES.get(tokens[i].lower(), 0) if i < len(tokens) else 0
         i += bool(scale)
         unit = items[-1] if items and items[-1] in _CURRENCIES else None  # "Rp 35,3", "€63,5"
-        after = _UNITS.get(tokens[i].lower()) if i < len(tokens) and not unit else None
+        after = UNITS.get(tokens[i].lower()) if i < len(tokens) and not unit else None
         items.append(Quantity(frozenset(v.scaleb(scale) for v in number), unit or after))
         if after:  # "40.75 %", "10,57 juta KL"; the unit stays a word too ("dollar AS")
             items.append(after)

@@ -109,6 +109,7 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
                         "kind": q.kind, "right": right, "text": answer.text, "draft": answer.draft,
                         "refusal": answer.refusal, "extractive": answer.extractive,
                         "answerability": answer.answerability, "decline_probability": answer.decline_probability,
+                        "confidence": answer.confidence, "closest": [c.quote for c in answer.closest],
                         "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total,
                         **answer_sources(answer)})
         total.append(answer.timings.total)

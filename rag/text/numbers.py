@@ -26,6 +26,21 @@ _WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")  # the words right before and afte
 _WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
 _UNIT_BEFORE = re.compile(r"(?:\b(?:Rp|USD|IDR|US)\s?\$?|\$|€|£)\s?$")
 _STOPWORDS = union("stopwords")
+# Units and currencies as written -> one name (lower case): "10,57 juta KL" is "10,57 juta kiloliter".
+UNITS = {
+    "rp": "rupiah", "rupiah": "rupiah", "idr": "rupiah", "€": "euro", "euro": "euro", "eur": "euro",
+    "$": "dollar", "usd": "dollar", "dolar": "dollar", "dollar": "dollar", "dollars": "dollar", "£": "pound",
+    "pound": "pound", "pounds": "pound", "%": "percent", "persen": "percent", "percent": "percent",
+    "kl": "kiloliter", "kiloliter": "kiloliter", "kiloliters": "kiloliter", "km": "kilometer",
+    "kilometer": "kilometer", "kilometers": "kilometer", "kilometre": "kilometer", "kilometres": "kilometer",
+    "meter": "meter", "meters": "meter", "metre": "meter", "metres": "meter", "kg": "kilogram",
+    "kilogram": "kilogram", "kilograms": "kilogram", "ton": "ton", "tons": "ton", "tonnes": "ton",
+    "ha": "hectare", "hektar": "hectare", "hectare": "hectare", "hectares": "hectare",
+}
+_UNIT_WORD = re.compile(r"\b(?:" + "|".join(sorted((u for u in UNITS if u.isalpha()), key=len, reverse=True))
+                        + r")\b", re.IGNORECASE)
+
+
 # A year with what is written before it: a part of the year ("akhir 2027", "the end of 2027") or a date.
 _DATED_YEAR = re.compile(
     r"(?:\b(?:" + "|".join(sorted(union("year_parts"), key=len, reverse=True)) + r")\s+(?:(?:of|the|tahun)\s+)*"
@@ -81,6 +96,11 @@ def counts(text: str, language: str) -> list[Count]:
         out.append(Count(m.group(), frozenset(values(m.group())), stems, in_date))
         previous_end = m.end() if in_date else -1
     return out
+
+
+def with_unit_names(text: str) -> str:
+    """``text`` with every unit or currency word in its one name: "6 km" -> "6 kilometer", "Rp 5" -> "rupiah 5"."""
+    return _UNIT_WORD.sub(lambda m: UNITS[m.group().lower()], text)
 
 
 def number_phrase(raw: str, text: str) -> str | None:
