@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 # The errors a user may see: each is a RagError (rag/errors.py).
 _ERRORS = ("RagError", "SettingsError", "MissingPackage", "ModelNotFound", "ModelServerError", "NetworkBlocked",
            "FolderNotFound", "ArticleError", "UnknownArticle", "IndexNotBuilt", "IndexWriteError", "IndexInUse",
-           "QuestionError", "UnknownChat", "ChatNameError", "QuestionsFileError")
+           "QuestionError", "UnknownChat", "ChatNameError", "QuestionsFileError", "Busy")
 # Public name -> the module that defines it.
 _PUBLIC = {
     **dict.fromkeys(_ERRORS, "rag.errors"), "Settings": "rag.settings",
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from rag.embed.factory import create_embedder
     from rag.errors import (
         ArticleError,
+        Busy,
         ChatNameError,
         FolderNotFound,
         IndexInUse,

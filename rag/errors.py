@@ -56,6 +56,14 @@ class IndexInUse(RagError, OSError):
     """The index is held by another process (Milvus Lite serves one process at a time)."""
 
 
+class Busy(RagError, RuntimeError):
+    """Too many answers are waiting for their turn; ``retry_after`` says in how many seconds to ask again."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class QuestionError(RagError, ValueError):
     """A question that cannot be asked: empty once cleaned, or too long."""
 

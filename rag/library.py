@@ -20,6 +20,9 @@ from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError, UnknownArti
 from rag.indexing.backend import open_catalogue
 from rag.ingest.readers import READERS
 from rag.ingest.uploads import add_files
+from rag.llm.factory import Sampled, parallel_answers
+from rag.llm.files import BUNDLED_LLMS
+from rag.llm.turns import Turns
 from rag.settings import SPECS, Settings
 from rag.text.languages import language
 from rag.types import Hit
@@ -33,8 +36,6 @@ if TYPE_CHECKING:
     from rag.ingest.watch import Event, WatchHandle
 
 logger = logging.getLogger(__name__)
-
-# Example questions about the newest articles, in each article's language (any corpus gets fitting examples).
 
 
 def indexed_articles(settings: Settings) -> list[dict]:
@@ -163,6 +164,7 @@ class Library:
         self._pipeline = pipeline
         self.last_change: Change | None = None  # the latest change to the index (upload, removal, noticed)
         self._watcher: WatchHandle | None = None
+        self.turns = Turns(parallel_answers(settings))  # answers written at once; the others wait their turn
 
     @property
     def embedder(self) -> Embedder:
@@ -185,16 +187,12 @@ class Library:
     @property
     def models(self) -> list[str]:
         """The bundled answering models (``llm_model`` also takes the path of any .gguf file)."""
-        from rag.llm.files import BUNDLED_LLMS
-
         return list(BUNDLED_LLMS)
 
     @property
     def parallel_answers(self) -> int:
         """How many answers may be written at once: one in-process; with model servers ``llm_parallel``."""
-        from rag.llm.factory import parallel_answers
-
-        return parallel_answers(self.settings)
+        return self.turns.at_once
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """The ``k`` (default ``top_k``) passages that best match ``question``, best first.
@@ -206,15 +204,21 @@ class Library:
         question = clean_question(question)  # before the retriever and its embedder are made
         return self.pipeline.retriever.search(question, k)
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
-            cancel: threading.Event | None = None) -> Generator[AnswerEvent, None, None]:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, cancel: threading.Event | None = None,
+            options: Mapping[str, Any] | None = None) -> Generator[AnswerEvent, None, None]:
         """The answer to ``question`` as it is made: the passages found, the evidence, the draft's tokens, then
-        the checked :class:`rag.answer.records.Answer` (:meth:`rag.answer.pipeline.Pipeline.answer`).
-
-        ``history`` holds the chat's earlier (question, answer) turns; setting ``cancel`` ends the stream. A
-        question that cannot be asked raises :class:`rag.errors.QuestionError` from the first step.
+        the checked :class:`rag.answer.records.Answer` (:meth:`rag.answer.pipeline.Pipeline.answer`), in its turn
+        (:attr:`turns`). ``history`` holds the chat's earlier (question, answer) turns, ``options`` this answer's
+        own settings (``temperature``, ``max_answer_tokens``); ``cancel`` ends the stream. A question that cannot
+        be asked raises :class:`rag.errors.QuestionError`.
         """
-        return self.pipeline.answer(question, history, cancel=cancel)
+        pipeline = self.pipeline
+        if options:  # the same retriever and model, with this answer's sampling
+            from rag.answer.pipeline import Pipeline
+
+            tuned = self.settings.with_values(options)
+            pipeline = Pipeline(tuned, pipeline.retriever, Sampled(pipeline.generator, tuned))
+        return self.turns.through(pipeline.answer(question, history, cancel=cancel), cancel)
 
     def rebuild(self, folder: Path | None = None) -> BuildReport:
         """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the

@@ -1,7 +1,11 @@
-"""Which backend writes the answers: the GGUF in this process, or OpenAI-compatible model servers."""
+"""Which backend writes the answers (the GGUF in this process, or OpenAI-compatible model servers), how many at
+once, and with which sampling."""
 from __future__ import annotations
 
-from rag.llm.base import TextGenerator
+from collections.abc import Sequence
+from typing import Any
+
+from rag.llm.base import Completion, TextGenerator
 from rag.settings import Settings
 
 # Settings that choose or load the model: a change makes a new generator.
@@ -25,3 +29,35 @@ def parallel_answers(settings: Settings) -> int:
     if settings.llm_backend != "openai":
         return 1  # one llama.cpp context in this process
     return settings.llm_parallel or len(settings.llm_servers)
+
+
+class Sampled:
+    """``generator``'s model writing with the temperature and answer length of other ``settings`` (one request's
+    own); everything else is the shared generator's."""
+
+    def __init__(self, generator: TextGenerator, settings: Settings) -> None:
+        self.generator, self.settings = generator, settings
+
+    @property
+    def n_ctx(self) -> int:
+        return self.generator.n_ctx
+
+    @property
+    def is_chat_model(self) -> bool:
+        return self.generator.is_chat_model
+
+    def render_chat(self, messages: list[dict[str, str]]) -> tuple[str, list[str]]:
+        return self.generator.render_chat(messages)
+
+    def count_tokens(self, text: str) -> int:
+        return self.generator.count_tokens(text)
+
+    def word_probabilities(self, prompt: str, words: Sequence[str], *,
+                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
+        return self.generator.word_probabilities(prompt, words, messages=messages)
+
+    def stream(self, prompt: str, *, max_tokens: int | None = None, temperature: float | None = None,
+               **options: Any) -> Completion:
+        return self.generator.stream(prompt, max_tokens=max_tokens or self.settings.max_answer_tokens,
+                                     temperature=self.settings.temperature if temperature is None else temperature,
+                                     **options)
