@@ -1,4 +1,4 @@
-"""The `rag` command: build the index, search it, inspect it, serve the web chat."""
+"""The `rag` command: build the index, search it, inspect it, serve the web chat and its API, serve MCP tools."""
 from __future__ import annotations
 
 import argparse
@@ -24,7 +24,8 @@ Typical use:
   rag index --watch              the same, then again whenever files are added, changed or removed
   rag search "harga beras"       show the best matching passages with their scores
   rag info                       what is indexed and how the index was built
-  rag serve                      start the web chat on http://127.0.0.1:7860
+  rag serve                      start the web chat on http://127.0.0.1:7860 (and its API: docs/api.md)
+  rag mcp                        the search, answers and articles as MCP tools (stdio)
 
 Every setting can be given as a flag (--top-k 8), as an environment variable (RAG_TOP_K=8),
 or left at its default; flags win over environment variables. `rag settings` lists them.
@@ -110,8 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", parents=[settings_flags], help="what is indexed and how it was built")
     info.set_defaults(handler=_cmd_info)
 
-    serve = commands.add_parser("serve", parents=[settings_flags], help="start the web chat")
+    serve = commands.add_parser("serve", parents=[settings_flags], help="start the web chat and its HTTP API")
     serve.set_defaults(handler=_cmd_serve)
+
+    mcp = commands.add_parser("mcp", parents=[settings_flags], help="serve the MCP tools (stdio) for assistants",
+                              description="An MCP server with the tools search_articles, ask and list_articles over "
+                                          "the index (build it first with `rag index`), on stdin/stdout; with --http "
+                                          "over streamable HTTP at http://HOST:PORT/mcp, with the API's access rules.")
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mcp.set_defaults(handler=_cmd_mcp)
 
     listing = commands.add_parser("settings", parents=[settings_flags], help="list every setting and its value")
     listing.add_argument("--markdown", action="store_true",
@@ -274,6 +282,13 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag.web.app import launch
 
     launch(settings)
+    return 0
+
+
+def _cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api.mcp_server import serve_mcp
+
+    serve_mcp(Library(settings), http=args.http)
     return 0
 
 

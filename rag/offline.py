@@ -57,7 +57,7 @@ def guard_network(allowed_hosts: Iterable[str] = ()) -> None:
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
             return
         host = str(address[0]).split("%")[0].lower()
-        if not _is_loopback(host) and host not in _allowed_addresses:
+        if not is_loopback(host) and host not in _allowed_addresses:
             _refuse(f"connection to {host} (not a configured host)")
 
     def connect(sock: socket.socket, address: Any) -> None:
@@ -97,7 +97,8 @@ def _is_address(host: str) -> bool:
     return True
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv4-mapped included) is this machine."""
     if host == "localhost":
         return True
     try:

@@ -130,6 +130,10 @@ class Settings:
     port: int = setting(7860, "the web UI's port", at_least=0, at_most=65535, fixed_while_serving=True)
     auth: str = setting("", "`user:password` to require a login (several: `user:password;user2:password2`), each "
                         "with its own chats; hidden by `rag settings`", fixed_while_serving=True, secret=True)
+    api: bool = setting(True, "serve the HTTP API beside the web UI: OpenAI-compatible `/v1` with citations, docs at "
+                        "`/docs` ([docs/api.md](docs/api.md))", fixed_while_serving=True)
+    api_keys: str = setting("", "bearer keys the API accepts, comma-separated; without keys it answers only on "
+                            "loopback; hidden by `rag settings`", fixed_while_serving=True, secret=True)
 
     def __post_init__(self) -> None:
         for spec in SPECS.values():
@@ -162,6 +166,11 @@ class Settings:
             raise SettingsError("setting 'auth' (RAG_AUTH) must be user:password (several: "
                                 "user:password;user2:password2), names and passwords non-empty")
         return pairs
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        """The keys the API accepts (``api_keys``); empty: only this machine may call it."""
+        return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
 
     @property
     def llm_servers(self) -> list[str]:

@@ -71,7 +71,7 @@ def test_each_setting_is_declared_with_its_help_and_allowed_values():
     assert SPECS["store_backend"].plain_help.startswith("Where the index is stored: local (SQLite") \
         and "(docs/scaling.md)" in SPECS["store_backend"].plain_help  # Markdown links become their text
     fixed = {name for name, spec in SPECS.items() if spec.fixed_while_serving}
-    assert fixed == {"embed_model", "embed_batch_size", "host", "port", "auth"}
+    assert fixed == {"embed_model", "embed_batch_size", "host", "port", "auth", "api", "api_keys"}
     assert "auth" not in repr(Settings(auth="reader:secret"))  # the secret one is kept out of logs
 
 

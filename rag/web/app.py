@@ -240,7 +240,7 @@ class WebUI:
         return build(self)
 
     def launch(self) -> None:
-        """Bring the index up to date with the articles folder, then serve the UI (blocks)."""
+        """Bring the index up to date with the articles folder, then serve the UI and the API (blocks)."""
         settings = self.settings
         auth = settings.logins
         for problem in self.library.rebuild().problems:
@@ -250,10 +250,12 @@ class WebUI:
             logger.warning("serving on %s: reachable from other machines", settings.host)
             if not auth:
                 logger.warning("no password set: set RAG_AUTH=user:password when serving beyond loopback")
-        self.create_app().queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE).launch(
-            server_name=settings.host, server_port=settings.port, auth=auth, css=CSS, js=JS,
-            footer_links=["api"], run_history=False,  # the footer's own "Settings" sat beside the Settings tab
-            max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
+        from rag.api.app import serve  # the HTTP API, in the same process (setting `api`)
+
+        serve(self.library, self.create_app().queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE),
+              auth=auth, css=CSS, js=JS, show_error=False,
+              footer_links=["api"], run_history=False,  # the footer's own "Settings" sat beside the Settings tab
+              max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
 
 
 def _problem(exc: Exception) -> str:
