@@ -7,7 +7,8 @@ API's access rules apply (:mod:`rag.api.access`); answers take turns as everywhe
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from pydantic import BaseModel, Field
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+T = TypeVar("T")
 INSTRUCTIONS = ("Berita QA answers questions from a collection of news articles (Indonesian and English) and "
                 "nothing else. `ask` gives an answer whose sentences were each checked against the article "
                 "sentence it cites ([n] markers; `citations`); it says so when the articles do not answer. "
@@ -46,7 +48,7 @@ def create_mcp(library: Library) -> MCPServer:
     @server.tool(description="The passages of the news articles that best match a query, best first, with their "
                              "scores (fused, dense, lexical).")
     async def search_articles(query: str, k: int | None = Field(None, ge=1, le=100)) -> dict[str, Any]:
-        hits = await anyio.to_thread.run_sync(library.search, query, k)
+        hits = await in_thread(library.search, query, k)
         return {"passages": [hit_json(hit, rank, {}) for rank, hit in enumerate(hits, 1)]}
 
     @server.tool(description="Answer a question from the news articles only. `content` keeps [n] markers; "
@@ -57,18 +59,28 @@ def create_mcp(library: Library) -> MCPServer:
         cancel = threading.Event()
         turns = [(turn.question, turn.answer) for turn in history or []]
         try:
-            answer = await anyio.to_thread.run_sync(final_answer, library, question, turns, cancel,
-                                                    abandon_on_cancel=True)
-            return answer_json(answer, await anyio.to_thread.run_sync(article_urls, library, answer.passages))
+            answer = await in_thread(final_answer, library, question, turns, cancel)
         finally:
             cancel.set()  # a call cancelled by the client ends the answer too
+        return answer_json(answer, await in_thread(article_urls, library, answer.passages))
 
     @server.tool(description="The indexed articles (id, title, date, language, source files, chunks), optionally "
                              "only those whose row contains every one of `words`.")
     async def list_articles(words: str = "") -> dict[str, Any]:
-        return {"articles": await anyio.to_thread.run_sync(library.articles, words)}
+        return {"articles": await in_thread(library.articles, words)}
 
     return server
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` on a worker thread (given up when the call is cancelled); a RagError's message is the
+    tool's error for the client to read."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    try:
+        return await anyio.to_thread.run_sync(function, *args, abandon_on_cancel=True)
+    except RagError as exc:
+        raise ToolError(str(exc)) from exc
 
 
 def final_answer(library: Library, question: str, turns: list[tuple[str, str]], cancel: threading.Event) -> Answer:
