@@ -11,8 +11,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 import anyio
 from fastapi import APIRouter, Request
@@ -26,6 +26,7 @@ from rag.errors import IndexNotBuilt
 from rag.library import Library
 from rag.settings import SPECS
 
+T = TypeVar("T")
 MODEL_ID = "berita-qa"
 DISCONNECT_POLL = 0.5  # seconds between looks at whether the client is still there
 
@@ -122,7 +123,7 @@ def chat_router(library: Library) -> APIRouter:
         events = library.ask(question, turns, cancel=cancel, options=body.options())
         reply = Reply(library, limiter, request, cancel, events)
         try:
-            first = await reply.step()  # waits for its turn: a full queue is a 429 before anything is sent
+            first = await reply.start()  # waits for its turn: a full queue is a 429 before anything is sent
         except BaseException:
             await reply.close()
             raise
@@ -138,29 +139,46 @@ def chat_router(library: Library) -> APIRouter:
     return router
 
 
-def _next(events: Iterator[Event]) -> Event | Exception | None:
-    """The next event, None at the end, or the error reading it raised (returned: raised inside a task group it
-    would come out wrapped in an exception group)."""
+def _outcome(read: Callable[[Iterator[Event]], T], events: Iterator[Event]) -> T | Exception:
+    """``read(events)``, or the error it raised (returned: raised inside a task group it would come out wrapped
+    in an exception group)."""
     try:
-        return next(events, None)
+        return read(events)
     except Exception as exc:  # noqa: BLE001 - raised again by the caller
         return exc
 
 
+def _first(events: Iterator[Event]) -> Event | None:
+    return next(events, None)
+
+
+def _final(events: Iterator[Event]) -> Answer | None:
+    return next((event for event in events if isinstance(event, Answer)), None)
+
+
 class Reply:
-    """One answer being made for a request: its events read on worker threads, its client watched (a client
-    that goes away ends the answer), and the OpenAI-shaped messages made from it."""
+    """One answer being made for a request: its events read on a worker thread (the draft's tokens are not sent,
+    so the rest of the answer is read in one go), its client watched (a client that goes away ends the answer),
+    and the OpenAI-shaped messages made from it."""
 
     def __init__(self, library: Library, limiter: anyio.CapacityLimiter, request: Request,
                  cancel: threading.Event, events: Iterator[Event]) -> None:
         self.library, self.limiter, self.request, self.cancel, self.events = library, limiter, request, cancel, events
         self.id, self.created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
-    async def step(self) -> Event | None:
-        """The next event (None at the end)."""
+    async def start(self) -> Event | None:
+        """The first event: once the answer has its turn, the passages found (None: cancelled while waiting)."""
+        return await self._read(_first)
+
+    async def answer(self, first: Event | None) -> Answer | None:
+        """The final answer (None when the client went away first)."""
+        answer = first if isinstance(first, Answer) else None if first is None else await self._read(_final)
+        return None if self.cancel.is_set() else answer
+
+    async def _read(self, read: Callable[[Iterator[Event]], T]) -> T:
         async with anyio.create_task_group() as group:
             group.start_soon(self._watch)
-            outcome = await anyio.to_thread.run_sync(_next, self.events, limiter=self.limiter)
+            outcome = await anyio.to_thread.run_sync(_outcome, read, self.events, limiter=self.limiter)
             group.cancel_scope.cancel()
         if isinstance(outcome, Exception):
             raise outcome
@@ -170,13 +188,6 @@ class Reply:
         while not await self.request.is_disconnected():
             await anyio.sleep(DISCONNECT_POLL)
         self.cancel.set()
-
-    async def answer(self, first: Event | None) -> Answer | None:
-        """The final answer (None when the client went away first)."""
-        event = first
-        while event is not None and not isinstance(event, Answer):
-            event = await self.step()
-        return None if self.cancel.is_set() else event
 
     async def close(self) -> None:
         self.cancel.set()
