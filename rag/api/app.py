@@ -22,7 +22,7 @@ import rag
 from rag.api.access import check_access
 from rag.api.chat import chat_router
 from rag.api.errors import ApiError, api_error
-from rag.api.serialise import hit_json
+from rag.api.serialise import article_urls, hit_json
 from rag.errors import IndexNotBuilt, RagError
 from rag.library import Change, Library
 
@@ -40,10 +40,10 @@ def create_api(library: Library) -> FastAPI:
     app = FastAPI(title="Berita QA API", version=rag.__version__, redoc_url=None,
                   description="Answers from the indexed news articles with checked citations, passage search and "
                               "the article collection; OpenAI-compatible chat completions. See docs/api.md.")
-    settings = library.settings
 
     async def caller(request: Request) -> None:
-        check_access(settings, request.headers.get("authorization"), request.client.host if request.client else None)
+        check_access(library.settings, request.headers.get("authorization"),
+                     request.client.host if request.client else None)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(caller)])
     v1.include_router(chat_router(library))
@@ -60,7 +60,8 @@ def create_api(library: Library) -> FastAPI:
     @v1.post("/search", tags=["library"], summary="The passages that best match a query, with their scores")
     def search(body: SearchRequest) -> dict[str, Any]:
         hits = library.search(body.query, body.k)
-        return {"object": "list", "data": [hit_json(hit, rank, {}) for rank, hit in enumerate(hits, 1)]}
+        urls = article_urls(library, hits)
+        return {"object": "list", "data": [hit_json(hit, rank, urls) for rank, hit in enumerate(hits, 1)]}
 
     @v1.get("/articles", tags=["library"], summary="The indexed articles (those whose row contains every word of q)")
     def articles(q: str = "") -> dict[str, Any]:
@@ -69,7 +70,7 @@ def create_api(library: Library) -> FastAPI:
     @v1.post("/articles", tags=["library"], summary="Add article files and index them (incremental rebuild)")
     async def add_articles(files: Annotated[list[UploadFile], File(description="article files")]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="rag-upload-") as folder:
-            paths = [await _saved(upload, Path(folder) / str(n), settings.max_file_bytes)
+            paths = [await _saved(upload, Path(folder) / str(n), library.settings.max_file_bytes)
                      for n, upload in enumerate(files)]
             return _change_json(await anyio.to_thread.run_sync(library.add, paths), library)
 

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -152,7 +152,8 @@ def _first(events: Iterator[Event]) -> Event | None:
     return next(events, None)
 
 
-def _final(events: Iterator[Event]) -> Answer | None:
+def final_answer(events: Iterator[Event]) -> Answer | None:
+    """The answer ``events`` end with (None when they were cancelled first)."""
     return next((event for event in events if isinstance(event, Answer)), None)
 
 
@@ -162,7 +163,7 @@ class Reply:
     and the OpenAI-shaped messages made from it."""
 
     def __init__(self, library: Library, limiter: anyio.CapacityLimiter, request: Request,
-                 cancel: threading.Event, events: Iterator[Event]) -> None:
+                 cancel: threading.Event, events: Generator[Event, None, None]) -> None:
         self.library, self.limiter, self.request, self.cancel, self.events = library, limiter, request, cancel, events
         self.id, self.created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
@@ -172,7 +173,7 @@ class Reply:
 
     async def answer(self, first: Event | None) -> Answer | None:
         """The final answer (None when the client went away first)."""
-        answer = first if isinstance(first, Answer) else None if first is None else await self._read(_final)
+        answer = first if isinstance(first, Answer) else None if first is None else await self._read(final_answer)
         return None if self.cancel.is_set() else answer
 
     async def _read(self, read: Callable[[Iterator[Event]], T]) -> T:
@@ -192,7 +193,7 @@ class Reply:
     async def close(self) -> None:
         self.cancel.set()
         with anyio.CancelScope(shield=True):  # also when the client is gone: the model stops within a token
-            await anyio.to_thread.run_sync(getattr(self.events, "close", lambda: None), limiter=self.limiter)
+            await anyio.to_thread.run_sync(self.events.close, limiter=self.limiter)
 
     async def stream(self, first: Event | None) -> AsyncIterator[str]:
         """Server-sent events: the role at once, the checked content when it is ready, then the citations,

@@ -14,8 +14,8 @@ import anyio
 from pydantic import BaseModel, Field
 
 import rag
-from rag.answer.records import Answer
 from rag.api.access import check_access
+from rag.api.chat import final_answer
 from rag.api.errors import ApiError
 from rag.api.serialise import answer_json, article_urls, hit_json
 from rag.errors import RagError
@@ -49,7 +49,8 @@ def create_mcp(library: Library) -> MCPServer:
                              "scores (fused, dense, lexical).")
     async def search_articles(query: str, k: int | None = Field(None, ge=1, le=100)) -> dict[str, Any]:
         hits = await in_thread(library.search, query, k)
-        return {"passages": [hit_json(hit, rank, {}) for rank, hit in enumerate(hits, 1)]}
+        urls = await in_thread(article_urls, library, hits)
+        return {"passages": [hit_json(hit, rank, urls) for rank, hit in enumerate(hits, 1)]}
 
     @server.tool(description="Answer a question from the news articles only. `content` keeps [n] markers; "
                              "`citations` are the article sentences each answer sentence was checked against; "
@@ -59,9 +60,11 @@ def create_mcp(library: Library) -> MCPServer:
         cancel = threading.Event()
         turns = [(turn.question, turn.answer) for turn in history or []]
         try:
-            answer = await in_thread(final_answer, library, question, turns, cancel)
+            answer = await in_thread(final_answer, library.ask(question, turns, cancel=cancel))
         finally:
             cancel.set()  # a call cancelled by the client ends the answer too
+        if answer is None:
+            raise RagError("the answer was cancelled")
         return answer_json(answer, await in_thread(article_urls, library, answer.passages))
 
     @server.tool(description="The indexed articles (id, title, date, language, source files, chunks), optionally "
@@ -81,14 +84,6 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, abandon_on_cancel=True)
     except RagError as exc:
         raise ToolError(str(exc)) from exc
-
-
-def final_answer(library: Library, question: str, turns: list[tuple[str, str]], cancel: threading.Event) -> Answer:
-    """The answer at the end of :meth:`Library.ask`'s events."""
-    for event in library.ask(question, turns, cancel=cancel):
-        if isinstance(event, Answer):
-            return event
-    raise RagError("the answer was cancelled")
 
 
 def serve_mcp(library: Library, http: bool = False) -> None:

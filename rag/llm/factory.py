@@ -52,9 +52,8 @@ class Sampled:
     def count_tokens(self, text: str) -> int:
         return self.generator.count_tokens(text)
 
-    def word_probabilities(self, prompt: str, words: Sequence[str], *,
-                           messages: list[dict[str, str]] | None = None) -> dict[str, float]:
-        return self.generator.word_probabilities(prompt, words, messages=messages)
+    def word_probabilities(self, prompt: str, words: Sequence[str], **options: Any) -> dict[str, float]:
+        return self.generator.word_probabilities(prompt, words, **options)
 
     def stream(self, prompt: str, *, max_tokens: int | None = None, temperature: float | None = None,
                **options: Any) -> Completion:
