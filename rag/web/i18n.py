@@ -29,7 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
                    "terhadap kalimat artikel yang dikutipnya.",
         "question": "Pertanyaan", "ask": "Tanya", "stop": "■ Berhenti",
         "first_run": "### Belum ada artikel\nBerita QA menjawab pertanyaan dari artikel berita Anda sendiri, tanpa "
-                     "internet. Taruh berkas artikel ({formats}) di folder `{folder}`: yang ditaruh di sana "
+                     "internet. Taruh berkas artikel ({formats}) di folder {folder}: yang ditaruh di sana "
                      "diindeks otomatis. Atau unggah di sini:",
         "upload": "Unggah artikel…",
         # search
@@ -41,9 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_files": "Pilih berkas dulu.", "title": "Judul", "date": "Tanggal", "article_language": "Bahasa",
         "file": "Berkas", "added": "Ditambahkan", "remove": "Hapus…", "confirm_remove": "Ya, hapus",
         "no_articles": "Belum ada artikel.", "no_match": "Tidak ada artikel yang cocok dengan saringan.",
-        "remove_file": "Hapus **{title}**? Berkasnya, `{file}`, dihapus dari folder artikel, lalu indeks "
+        "remove_file": "Hapus **{title}**? Berkasnya, {file}, dihapus dari folder artikel, lalu indeks "
                        "diperbarui.",
-        "remove_line": "Hapus **{title}**? Hanya barisnya di `{file}` yang dihapus; artikel lain di berkas itu "
+        "remove_line": "Hapus **{title}**? Hanya barisnya di {file} yang dihapus; artikel lain di berkas itu "
                        "tetap ada. Lalu indeks diperbarui.",
         "gone": "Artikel itu sudah tidak ada di indeks.",
         "status": "{articles} · diperbarui {ago}", "no_index": "Belum ada indeks: tambahkan artikel.",
@@ -74,8 +74,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "max_answer_tokens_help": "Satu token kira-kira ¾ kata. Jawaban berupa satu kalimat pendek; buktinya "
                                   "dikutip di sampingnya.",
         "apply": "Terapkan",
-        "applied": "Diterapkan: {top_k} bagian per jawaban · model {model} · suhu {temperature} · "
-                   "paling panjang {tokens} token.",
+        "applied": "Diterapkan: bagian per jawaban {top_k} · model {model} · suhu {temperature} · jawaban "
+                   "terpanjang {tokens} token.",
         "not_applied": "Tidak diterapkan: {reason}",
         "bad_value": "{label} harus {allowed}.", "between": "antara {low} dan {high}", "at_least": "paling kecil {low}",
         "bad_model": "model “{model}” tidak dapat dimuat di komputer ini. Pilih model dari daftar, atau jalur berkas "
@@ -107,7 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
                    "the article sentence it quotes.",
         "question": "Question", "ask": "Ask", "stop": "■ Stop",
         "first_run": "### No articles yet\nBerita QA answers questions from your own news articles, with no "
-                     "internet. Put article files ({formats}) in the folder `{folder}`: what you put there is "
+                     "internet. Put article files ({formats}) in the folder {folder}: what you put there is "
                      "indexed by itself. Or upload them here:",
         "upload": "Upload articles…",
         "search_box": "Words or a question", "search": "Search", "show_scores": "Show scores",
@@ -117,9 +117,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_files": "Choose files first.", "title": "Title", "date": "Date", "article_language": "Language",
         "file": "File", "added": "Added", "remove": "Remove…", "confirm_remove": "Yes, remove it",
         "no_articles": "No articles yet.", "no_match": "No article matches the filter.",
-        "remove_file": "Remove **{title}**? Its file, `{file}`, is deleted from the articles folder, then the "
+        "remove_file": "Remove **{title}**? Its file, {file}, is deleted from the articles folder, then the "
                        "index is updated.",
-        "remove_line": "Remove **{title}**? Only its line in `{file}` is deleted; the other articles in that file "
+        "remove_line": "Remove **{title}**? Only its line in {file} is deleted; the other articles in that file "
                        "stay. Then the index is updated.",
         "gone": "That article is no longer in the index.",
         "status": "{articles} · updated {ago}", "no_index": "No index yet: add articles.",
@@ -147,8 +147,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "max_answer_tokens_help": "A token is about ¾ of a word. Answers are one short sentence; the evidence is "
                                   "quoted beside them.",
         "apply": "Apply",
-        "applied": "Applied: {top_k} passages per answer · model {model} · temperature {temperature} · "
-                   "at most {tokens} tokens.",
+        "applied": "Applied: passages per answer {top_k} · model {model} · temperature {temperature} · longest "
+                   "answer {tokens} tokens.",
         "not_applied": "Not applied: {reason}",
         "bad_value": "{label} must be {allowed}.", "between": "between {low} and {high}", "at_least": "at least {low}",
         "bad_model": "the model “{model}” cannot be loaded on this computer. Pick a model from the list, or the path "

@@ -15,7 +15,7 @@ from rag.library import Change, Library
 from rag.settings import SPECS, Settings
 from rag.types import Problem
 from rag.web.i18n import ago, count_articles, text, ui_language
-from rag.web.render import escape_markdown, render_library, render_problem
+from rag.web.render import code, escape_markdown, render_library, render_problem
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class LibraryActions:
         file = row["sources"].split(", ")[0].partition("#")[0]
         others = sum(r["sources"].split(", ")[0].partition("#")[0] == file for r in rows) - 1
         wording = "remove_line" if "#" in row["sources"] and others else "remove_file"
-        return (article_id, text(ui, wording, title=escape_markdown(row["title"]), file=escape_markdown(file)),
+        return (article_id, text(ui, wording, title=escape_markdown(row["title"]), file=code(file)),
                 gr.update(visible=True), gr.update(visible=True))
 
     def poll(self, seen: dict | None, words: str | None, request=None) -> tuple[Any, ...]:
@@ -76,7 +76,7 @@ class LibraryActions:
         seen["index"] = index
         empty = not status or not status["articles"]
         welcome = text(ui, "first_run", formats=" ".join(library.formats),
-                       folder=escape_markdown(str(self.settings.articles_dir.resolve())))
+                       folder=code(str(self.settings.articles_dir.resolve())))
         examples = [{"text": q} for q in library.example_questions(in_language=ui)] if not empty else []
         return (activity, self.status_text(ui, status), self.table(words, request), gr.update(examples=examples),
                 gr.update(visible=empty), welcome, seen)

@@ -29,6 +29,11 @@ def escape_markdown(raw: str) -> str:
     return html.escape(raw).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
 
 
+def code(raw: str) -> str:
+    """A file or folder name in a Markdown message, shown as written (a code span would show escapes)."""
+    return f"<code>{html.escape(raw)}</code>"
+
+
 def message_text(content) -> str:
     """A chat message's text (Gradio 6 may hand back a list of typed parts)."""
     if isinstance(content, str):
