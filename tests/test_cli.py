@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.helpers.corpus import SAMPLE_ARTICLES
-from tests.helpers.processes import guarded_env
+from tests.helpers.processes import busy_cpus, free_port, guarded_env, wait_for_port
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -85,3 +87,26 @@ def test_clear_errors(tmp_path):
     assert model.returncode == 2 and "RAG_EMBED_MODEL" in model.stderr
     help_text = rag("--help").stdout
     assert "rag index articles/" in help_text
+
+
+@pytest.mark.model
+def test_rag_serve_stops_on_ctrl_c_within_a_second_while_the_cpus_are_busy(sample_settings, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("chats.sqlite*"))
+    port = free_port()
+    with open(tmp_path / "serve.log", "w+") as log:
+        process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port), "--index-dir",
+                                    str(index_dir), "--articles-dir", str(sample_settings.articles_dir)],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+        try:
+            wait_for_port(port, process, log, "rag serve")
+            with busy_cpus():
+                started = time.monotonic()
+                process.send_signal(signal.SIGINT)
+                assert process.wait(timeout=30) == 0
+                assert time.monotonic() - started < 1
+        finally:
+            if process.poll() is None:
+                process.kill()
+        log.seek(0)
+        assert log.read().rstrip().endswith("stopped serving")

@@ -33,6 +33,21 @@ def guarded_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]
     return env
 
 
+@contextlib.contextmanager
+def busy_cpus(extra: int = 1) -> Iterator[None]:
+    """Every CPU kept busy, by one spinning process per CPU and ``extra`` more, until the block ends: the load
+    under which Ctrl-C and Stop must still answer within a second."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range((os.cpu_count() or 2) + extra)]
+    try:
+        time.sleep(0.5)  # every spinner running
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
