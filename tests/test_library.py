@@ -241,12 +241,13 @@ def test_a_page_polls_the_library_whatever_its_filter_box_holds(library, embedde
     from rag.web.app import WebUI
 
     ui = WebUI(Library(library, embedder), ChatHistory(library.index_dir / "chats.sqlite"))
-    activity, status, table, examples, first_run, _, seen = ui.poll({}, None)
-    assert activity == "" and status.startswith("10 articles · updated") and table.count("<tr>") == 11
-    assert len(examples["examples"]) == 3 and first_run["visible"] is False
-    assert all(part == {"__type__": "update"} for part in ui.poll(seen, None)[:6])  # nothing new: nothing sent
-    ui.library.builds += 1  # a rebuild: the table comes again
-    assert ui.poll(seen, None)[2].count("<tr>") == 11 and ui.table(None) == table
+    activity, status, index, seen = ui.poll({})
+    assert activity == "" and status.startswith("10 articles · updated")
+    table, examples, first_run, _ = ui.index_view(None)  # the filter box of a page that never showed the library
+    assert table.count("<tr>") == 11 and len(examples["examples"]) == 3 and first_run["visible"] is False
+    assert all(part == {"__type__": "update"} for part in ui.poll(seen)[:3])  # nothing new: nothing sent
+    ui.library.builds += 1  # a rebuild: the page is told the index changed, and asks for the table again
+    assert ui.poll(seen)[2] != index and ui.table(None) == table
 
 
 def test_settings_are_checked_with_their_rules_before_they_are_applied(library, embedder):

@@ -160,8 +160,11 @@ class WebUI(LibraryActions):
         """The side panel's chats, each named with its last use so that two chats on one subject differ."""
         import gradio as gr
 
-        return gr.update(choices=[(f"{c.title} · {when(c.updated, ui)}", c.id) for c in self.history.chats(owner)],
-                         value=chat_id)
+        chats = self.history.chats(owner)
+        labels = [f"{c.title} · {when(c.updated, ui)}" for c in chats]
+        labels = [f"{c.title} · {when(c.updated, ui, seconds=True)}" if labels.count(label) > 1 else label
+                  for c, label in zip(chats, labels)]
+        return gr.update(choices=list(zip(labels, [c.id for c in chats])), value=chat_id)
 
     def _articles(self, passages) -> dict[str, ArticleInfo]:
         try:

@@ -60,7 +60,9 @@ details.full > summary { cursor: pointer; color: var(--link-text-color); }
 .fulltext { max-height: 24em; overflow-y: auto; padding: 4px 8px; }
 #question-hint p { color: var(--color-red-500, #dc2626); margin: 0; }
 #status p { margin: 0; }
-#pick-id { display: none !important; }
+#pick-id, #index-key { display: none !important; }
+/* An event with show_progress="hidden" (the page's polling) still drew its running time: hidden means hidden. */
+div[data-testid="status-tracker"].hidden { display: none !important; }
 #articles table.library { width: 100%; border-collapse: collapse; font-size: 0.95em; border: 0 !important; }
 #articles table.library th, #articles table.library td { border-left: 0 !important; border-right: 0 !important;
                                                         border-top: 0 !important; }

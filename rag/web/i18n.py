@@ -49,7 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status": "{articles} · diperbarui {ago}", "no_index": "Belum ada indeks: tambahkan artikel.",
         "reading": "Membaca artikel…", "embedding": "Mengindeks {articles}… {done}/{total}",
         "writing": "Menyimpan indeks…",
-        "changed": "{what} {ago}", "rebuild_failed": "Pengindeksan gagal {ago}: {error}",
+        "changed": "{what} {ago}", "rebuild_failed": "Pengindeksan gagal {ago}; log server memuat rinciannya",
         "one_article": "1 artikel", "n_articles": "{n} artikel", "n_added": "{articles} ditambahkan",
         "n_changed": "{articles} diubah", "n_removed": "{articles} dihapus", "n_renamed": "{articles} berganti nama",
         "n_updated": "{articles} diperbarui",
@@ -80,7 +80,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bad_value": "{label} harus {allowed}.", "between": "antara {low} dan {high}", "at_least": "paling kecil {low}",
         "bad_model": "model “{model}” tidak dapat dimuat di komputer ini. Pilih model dari daftar, atau jalur berkas "
                      ".gguf yang ada.",
-        "fixed": "{label} hanya dapat diubah saat aplikasi dimulai ulang.",
+        "failed": "Tidak berhasil; log server memuat rinciannya.",
         # the chat
         "type_first": "Ketik pertanyaan dulu.", "searching": "Mencari di artikel…",
         "writing_answer": "Menulis jawaban — belum diperiksa…", "evidence": "Bukti dari artikel", "sources": "Sumber",
@@ -125,7 +125,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status": "{articles} · updated {ago}", "no_index": "No index yet: add articles.",
         "reading": "Reading the articles…", "embedding": "Indexing {articles}… {done}/{total}",
         "writing": "Saving the index…",
-        "changed": "{what} {ago}", "rebuild_failed": "Indexing failed {ago}: {error}",
+        "changed": "{what} {ago}", "rebuild_failed": "Indexing failed {ago}; the server log has the details",
         "one_article": "1 article", "n_articles": "{n} articles", "n_added": "{articles} added",
         "n_changed": "{articles} changed", "n_removed": "{articles} removed", "n_renamed": "{articles} renamed",
         "n_updated": "{articles} updated",
@@ -153,7 +153,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bad_value": "{label} must be {allowed}.", "between": "between {low} and {high}", "at_least": "at least {low}",
         "bad_model": "the model “{model}” cannot be loaded on this computer. Pick a model from the list, or the path "
                      "of a .gguf file that exists.",
-        "fixed": "{label} can only change when the app is restarted.",
+        "failed": "That did not work; the server log has the details.",
         "type_first": "Type a question first.", "searching": "Searching the articles…",
         "writing_answer": "Writing the answer — not checked yet…", "evidence": "Evidence from the articles",
         "sources": "Sources", "dropped": "Removed from the answer: not supported by the articles",
@@ -218,10 +218,10 @@ def ago(moment: datetime, language: str, now: datetime | None = None) -> str:
     return text(language, "days_ago", n=round(seconds / 86400))
 
 
-def when(timestamp: float, language: str) -> str:
-    """A chat's last use, short: "14:05" today, else "3 Jun 14:05" (local time)."""
+def when(timestamp: float, language: str, seconds: bool = False) -> str:
+    """A chat's last use, short: "14:05" today, else "3 Jun 14:05" (local time; "14:05:09" with ``seconds``)."""
     moment, today = time.localtime(timestamp), time.localtime()
-    clock = time.strftime("%H:%M", moment)
+    clock = time.strftime("%H:%M:%S" if seconds else "%H:%M", moment)
     if moment[:3] == today[:3]:
         return clock
     return f"{moment.tm_mday} {text(language, 'months').split()[moment.tm_mon - 1]} {clock}"

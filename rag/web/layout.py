@@ -44,7 +44,7 @@ def build(ui) -> gr.Blocks:
                 welcome = gr.Markdown()
                 starter = gr.UploadButton(t("upload"), file_count="multiple", file_types=list(ui.library.formats),
                                           variant="primary", elem_id="first-upload")
-                starter_report = gr.Markdown(elem_id="first-report")
+            starter_report = gr.Markdown(elem_id="first-report")  # stays when the panel goes: articles came
             chatbot = gr.Chatbot(elem_id="chat", height=560, show_label=False, placeholder=t("welcome"),
                                  examples=[{"text": q} for q in ui.library.example_questions(in_language=DEFAULT)],
                                  buttons=["copy"])
@@ -73,6 +73,7 @@ def build(ui) -> gr.Blocks:
             table_filter = gr.Textbox(label=t("filter"), elem_id="filter", placeholder=t("filter_hint"))
             table = gr.HTML(elem_id="articles")
             pick_id = gr.Textbox(elem_id="pick-id", container=False)  # hidden: a row's Remove… button fills it
+            index_key = gr.Textbox(elem_id="index-key", container=False)  # hidden: which index the page shows
             picked_id = gr.State("")
             picked = gr.Markdown(elem_id="picked")
             with gr.Row():
@@ -96,27 +97,33 @@ def build(ui) -> gr.Blocks:
             gr.Button(t("apply"), elem_id="apply", variant="primary").click(
                 apply, [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
 
-        # --- the language and what every page polls: the library's status, a build's progress, examples ---
-        polled = [activity, status, table, chatbot, first_run, welcome, seen]
+        # --- the language and what every page polls: a build's progress, the status; on a new index version the
+        # table, the examples and the first-run panel (not every second: the chat's queue position stays shown) ---
+        polled = [activity, status, index_key, seen]
+        shown = [table, chatbot, first_run, welcome]
 
-        def poll(last: dict | None, words: str | None, request: gr.Request):
-            return ui.poll(last, words, request)
+        def poll(last: dict | None, request: gr.Request):
+            return ui.poll(last, request)
 
-        def refresh(words: str | None, request: gr.Request):
-            """Everything the server writes, in the page's language; the tabs' labels too, which Gradio does
-            not translate again when the language is set after the page is built."""
-            ui_words = ui_language(request)
-            return (*ui.poll({}, words, request), *(gr.update(label=text(ui_words, key)) for key in TABS))
+        def index_view(words: str | None, request: gr.Request):
+            return ui.index_view(words, request)
+
+        def refresh(request: gr.Request):
+            """The server's texts in the page's language; the tabs' labels too, which Gradio does not translate
+            again when the language is set after the page is built."""
+            language_now = ui_language(request)
+            return (*ui.poll({}, request), *(gr.update(label=text(language_now, key)) for key in TABS))
 
         def open_chat(open_id: str | None, request: gr.Request):
             return ui.open_chat(open_id, request)
 
         app.load(None, None, language, js=LOAD_LANGUAGE, **PRIVATE).then(
             open_chat, chat_id, [chatbot, chat_id, chats], **PRIVATE).then(
-            refresh, table_filter, [*polled, chat_tab, search_tab, library_tab, settings_tab], show_progress="hidden",
+            refresh, None, [*polled, chat_tab, search_tab, library_tab, settings_tab], show_progress="hidden",
             **PRIVATE)
         language.input(None, language, None, js=SWITCH_LANGUAGE, **PRIVATE)
-        gr.Timer(POLL_S).tick(poll, [seen, table_filter], polled, queue=False, show_progress="hidden", **PRIVATE)
+        gr.Timer(POLL_S).tick(poll, seen, polled, queue=False, show_progress="hidden", **PRIVATE)
+        index_key.change(index_view, table_filter, shown, show_progress="hidden", **PRIVATE)
 
         # --- chat events: one answer at a time in-process, more with model servers (waiting users see their place) ---
         def converse(message: str, messages: list, open_id: str | None, request: gr.Request):

@@ -56,30 +56,33 @@ class LibraryActions:
         return (article_id, text(ui, wording, title=escape_markdown(row["title"]), file=code(file)),
                 gr.update(visible=True), gr.update(visible=True))
 
-    def poll(self, seen: dict | None, words: str | None, request=None) -> tuple[Any, ...]:
-        """What the page refreshes every second or two, each part only when it changed since ``seen``: (the
-        chat's indexing line, the library's status, the article table, the chat's examples, the first-run
-        panel, its text, the new ``seen``)."""
+    def poll(self, seen: dict | None, request=None) -> tuple[Any, Any, Any, dict]:
+        """What every page asks for each second, sent only when it may have changed since ``seen``: (the chat's
+        line about a build under way, the library's status, what identifies the index shown — when it changes,
+        the page asks for :meth:`index_view` — and the new ``seen``)."""
         import gradio as gr
 
         ui, library, keep = ui_language(request), self.library, gr.update()
         seen = dict(seen or {})
         tick = f"{ui}|{library.builds}|{library.indexing}|{int(time.time() // 30)}"
         if seen.get("tick") == tick:
-            return keep, keep, keep, keep, keep, keep, seen
+            return keep, keep, keep, seen
         seen["tick"] = tick
         status = self._status()
         index = f"{ui}|{library.builds}|{status and status['built_at']}|{status and status['articles']}"
-        activity = self._activity(ui)
-        if seen.get("index") == index:
-            return activity, self.status_text(ui, status), keep, keep, keep, keep, seen
-        seen["index"] = index
-        empty = not status or not status["articles"]
-        welcome = text(ui, "first_run", formats=" ".join(library.formats),
+        return self._activity(ui), self.status_text(ui, status), index, seen
+
+    def index_view(self, words: str | None, request=None) -> tuple[str, Any, Any, str]:
+        """What shows the index's articles: (the article table filtered by ``words``, the chat's example
+        questions, the first-run panel, shown while there is no article, and its text)."""
+        import gradio as gr
+
+        ui = ui_language(request)
+        empty = not self._article_count()
+        welcome = text(ui, "first_run", formats=" ".join(self.library.formats),
                        folder=code(str(self.settings.articles_dir.resolve())))
-        examples = [{"text": q} for q in library.example_questions(in_language=ui)] if not empty else []
-        return (activity, self.status_text(ui, status), self.table(words, request), gr.update(examples=examples),
-                gr.update(visible=empty), welcome, seen)
+        examples = [] if empty else [{"text": q} for q in self.library.example_questions(in_language=ui)]
+        return self.table(words, request), gr.update(examples=examples), gr.update(visible=empty), welcome
 
     def status_text(self, ui: str, status: dict | None = None) -> str:
         """The library in a few lines: how many articles and when updated, the latest change, a build under
@@ -124,8 +127,8 @@ class LibraryActions:
     def add(self, files: list | None, words: str | None = "", request=None) -> tuple[str, str, str]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
-            return text(ui_language(request), "choose_files"), self.status_text(ui_language(request)), \
-                self.table(words, request)
+            ui = ui_language(request)
+            return text(ui, "choose_files"), self.status_text(ui), self.table(words, request)
         return self._view(lambda: self.library.add(paths), words, request)
 
     def remove(self, article_id: str, words: str | None = "", request=None) -> tuple[str, str, str]:
@@ -147,9 +150,9 @@ class LibraryActions:
         except (ModelNotFound, MissingPackage):
             model = escape_markdown(str(values.get("llm_model", self.settings.llm_model)))
             return text(ui, "not_applied", reason=text(ui, "bad_model", model=model))
-        except RagError as exc:  # a setting that is fixed while serving
+        except RagError as exc:  # a setting that is fixed while serving: not one of the page's
             logger.warning("settings not applied: %s", exc)
-            return text(ui, "not_applied", reason=str(exc))
+            return text(ui, "failed")
         return text(ui, "applied", top_k=new.top_k, model=escape_markdown(new.llm_label), temperature=new.temperature,
                     tokens=new.max_answer_tokens)
 
@@ -162,9 +165,9 @@ class LibraryActions:
             made = change()
         except UnknownArticle:
             return text(ui, "gone"), self.status_text(ui), self.table(words, request)
-        except RagError as exc:
+        except RagError as exc:  # a full disk, the folder gone: the log says which
             logger.warning("library change failed: %s", exc)
-            return render_problem(str(exc)), self.status_text(ui), self.table(words, request)
+            return render_problem(text(ui, "failed")), self.status_text(ui), self.table(words, request)
         lines = [_headline(made, ui)]
         saved = [note.removeprefix("saved ") for note in made.notes if note.startswith("saved ")]
         if saved:  # file names are shown as text: "[x](y).md" must not become a link, nor "*a*.md" italics
@@ -183,6 +186,7 @@ class LibraryActions:
         if "too large" in problem.reason:
             return text(ui, "too_large", limit=f"{self.settings.max_file_mb:g}")
         return text(ui, "unreadable")
+
 
 def _headline(change: Change, ui: str) -> str:
     """What a change did in a few words: "3 artikel ditambahkan, 1 artikel dihapus"."""
