@@ -142,8 +142,8 @@ def _article_blocks(key: str, passages: Sequence[Hit], highlights: Mapping[int, 
         if info and info.url and info.url.startswith(("http://", "https://")):
             head.append(f'<a href="{html.escape(info.url, quote=True)}" target="_blank" rel="noopener noreferrer">'
                         f"{html.escape(info.url)}</a>")
-        elif info:
-            head.append(f'<span class="file">{html.escape(info.source)}</span>')
+        elif info:  # the file, without the id of a JSONL line
+            head.append(f'<span class="file">{html.escape(info.source.partition("#")[0])}</span>')
         body = []
         for numbers, start, passage in _merged(numbered):
             numbers = sorted(numbers)
