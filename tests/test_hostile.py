@@ -155,7 +155,7 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
         messages, box, hint, _, _ = client.predict(question, [], None, api_name="/chat")
         results = client.predict(question, api_name="/search")
         shown = " ".join(message_text(m["content"]) for m in messages) + hint + results
-        assert no_error(shown) and box == "", (question[:40], shown[:300])
+        assert no_error(shown) and box in ("", {"__type__": "update"}), (question[:40], shown[:300])
         if not question.strip():
             assert messages == [] and "Type a question first" in hint and "Type a question first" in results
             continue

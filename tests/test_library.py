@@ -100,7 +100,7 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         page.get_by_role("tab", name="Library").click()
         page.locator("#upload input[type=file]").set_input_files(str(path))
         page.locator("#add").click()
-        page.get_by_text("1 article added").wait_for(timeout=180_000)
+        page.locator("#report", has_text="1 article added").wait_for(timeout=180_000)
         page.get_by_role("tab", name="Chat").click()
         page.locator("#question textarea").fill("How many species does the Riverside Zoo house?")
         page.locator("#ask").click()

@@ -180,11 +180,11 @@ def build(ui) -> gr.Blocks:
 
         # --- library: its own queue, so questions are answered while a rebuild runs; its status line shows the
         # build's progress (polled), the report the outcome ---
-        def add_files(files: list | None, words: str | None, request: gr.Request):
-            return ui.add(files, words, request)
+        def add_files(files: list | None, request: gr.Request):
+            return ui.add(files, request)
 
-        def rebuild_folder(words: str | None, request: gr.Request):
-            return ui.rebuild(words, request)
+        def rebuild_folder(request: gr.Request):
+            return ui.rebuild(request)
 
         def pick(value: str, request: gr.Request):
             return ui.pick_article(value or "", request)
@@ -195,14 +195,21 @@ def build(ui) -> gr.Blocks:
         def remove_article(article_id: str) -> tuple[str, str, str]:
             return ui.remove(article_id)
 
+        def filter_table(words: str | None, request: gr.Request) -> str:
+            return ui.table(words, request)
+
+        def changed(event) -> None:
+            """After an upload or a re-index: the upload box emptied, the filter applied again, the details."""
+            event.then(lambda: None, None, uploads, **PRIVATE).then(filter_table, table_filter, table, **PRIVATE).then(
+                ui.details, None, details, **PRIVATE)
+
         library_event: dict[str, Any] = {"concurrency_id": "library", "show_progress": "minimal"}
-        add.click(add_files, [uploads, table_filter], [report, status, table], api_name="add_articles",
-                  show_progress_on=[report], **library_event).then(
-            lambda: None, None, uploads, **PRIVATE).then(ui.details, None, details, **PRIVATE)
-        starter.upload(add_files, [starter, table_filter], [starter_report, status, table],
-                       show_progress_on=[starter_report], **library_event, **PRIVATE)
-        rebuild.click(rebuild_folder, table_filter, [report, status, table], api_name="rebuild",
-                      show_progress_on=[report], **library_event).then(ui.details, None, details, **PRIVATE)
+        changed(add.click(add_files, uploads, [report, status, table], api_name="add_articles",
+                          show_progress_on=[report], **library_event))
+        changed(starter.upload(add_files, starter, [starter_report, status, table], show_progress_on=[starter_report],
+                               **library_event, **PRIVATE))
+        changed(rebuild.click(rebuild_folder, None, [report, status, table], api_name="rebuild",
+                              show_progress_on=[report], **library_event))
         pick_id.change(pick, pick_id, [picked_id, picked, confirm, cancel], **PRIVATE)
         cancel.click(lambda: ("", "", gr.update(visible=False), gr.update(visible=False)), None,
                      [picked_id, picked, confirm, cancel], queue=False, **PRIVATE)
@@ -210,10 +217,6 @@ def build(ui) -> gr.Blocks:
                       show_progress_on=[report], **library_event, **PRIVATE).then(ui.details, None, details,
                                                                                  **PRIVATE)
         gr.api(remove_article, api_name="remove_article", concurrency_id="library")  # for scripts: by id
-
-        def filter_table(words: str | None, request: gr.Request) -> str:
-            return ui.table(words, request)
-
         table_filter.change(filter_table, table_filter, table, **PRIVATE)
     return app
 

@@ -120,16 +120,16 @@ class LibraryActions:
         return text(ui, "embedding", articles=count_articles(ui, progress.articles), done=progress.done,
                     total=progress.total)
 
-    def rebuild(self, words: str | None = "", request=None) -> tuple[str, str, str]:
+    def rebuild(self, request=None) -> tuple[str, str, str]:
         """Index the articles folder; questions keep using the old version until the switch."""
-        return self._view(lambda: Change([], self.library.rebuild()), words, request, skipped=True)
+        return self._view(lambda: Change([], self.library.rebuild()), "", request, skipped=True)
 
-    def add(self, files: list | None, words: str | None = "", request=None) -> tuple[str, str, str]:
+    def add(self, files: list | None, request=None) -> tuple[str, str, str]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
             ui = ui_language(request)
-            return text(ui, "choose_files"), self.status_text(ui), self.table(words, request)
-        return self._view(lambda: self.library.add(paths), words, request)
+            return text(ui, "choose_files"), self.status_text(ui), self.table("", request)
+        return self._view(lambda: self.library.add(paths), "", request)
 
     def remove(self, article_id: str, words: str | None = "", request=None) -> tuple[str, str, str]:
         return self._view(lambda: self.library.remove(article_id.strip()), words, request)

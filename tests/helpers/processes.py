@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,16 @@ def busy_cpus(extra: int = 1) -> Iterator[None]:
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def stops_on_ctrl_c(process: subprocess.Popen, within: float = 1.0) -> None:
+    """Send ``process`` Ctrl-C while every CPU is busy (as when the rest of the suite runs): it must exit with 0
+    within ``within`` seconds."""
+    with busy_cpus():
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert time.monotonic() - started < within
 
 
 def free_port() -> int:
