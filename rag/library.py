@@ -127,6 +127,13 @@ class Library:
         return list(dict.fromkeys([*ANSWERING_LLMS, self.settings.llm_model]))
 
     @property
+    def max_question_chars(self) -> int:
+        """The longest question asked (longer ones are a :class:`rag.errors.QuestionError`)."""
+        from rag.answer.questions import MAX_QUESTION_CHARS
+
+        return MAX_QUESTION_CHARS
+
+    @property
     def parallel_answers(self) -> int:
         """How many answers may be written at once: one in-process; with model servers ``llm_parallel``."""
         from rag.llm.factory import parallel_answers

@@ -52,7 +52,8 @@ def test_a_question_the_library_refuses_is_shown_with_its_reason(server):
     from gradio_client import Client
 
     page = Client(server, verbose=False).predict("kenapa " * 300, api_name="/search")
-    assert page == '<p class="problem">This question is too long: ask a shorter one.</p>'  # in the page's language
+    assert page == ('<p class="problem">This question is too long (the limit is 1,000 characters): ask a shorter '
+                    'one.</p>')  # in the page's language
 
 
 def test_a_refusal_that_covers_the_subject_shows_what_the_articles_do_say():

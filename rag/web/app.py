@@ -28,7 +28,7 @@ from rag.history import ChatHistory
 from rag.library import Library
 from rag.settings import Settings
 from rag.web.assets import CSS, JS, theme
-from rag.web.i18n import i18n, text, ui_language, when
+from rag.web.i18n import i18n, number, text, ui_language, when
 from rag.web.library_actions import LibraryActions
 from rag.web.render import (
     ArticleInfo,
@@ -105,7 +105,7 @@ class WebUI(LibraryActions):
                 content = render_stopped(key, evidence, passages, ui, self._articles(passages))
                 details = {"answer": "", "stopped": True}
         except Exception as exc:  # noqa: BLE001 - the chat says what failed, and keeps what was found
-            problem = _problem(exc, ui)
+            problem = self._problem(exc, ui)
             content, details = render_problem(problem), {"answer": "", "error": problem}
             if passages:  # what was found before the failure stays on screen, cited
                 content = render_stopped(key, evidence, passages, ui, self._articles(passages), content)
@@ -179,6 +179,25 @@ class WebUI(LibraryActions):
             return ""
         return text(ui, "library_empty" if self._article_count() == 0 else "nothing_found")
 
+    def _problem(self, exc: Exception, ui: str) -> str:
+        """What to tell the user about a failed question, in the interface's language; the error itself is
+        logged (a RagError's message as a warning, anything else as a bug with its traceback)."""
+        if not isinstance(exc, RagError):
+            logger.error("question failed: this is a bug", exc_info=exc)
+            return text(ui, "bug")
+        logger.warning("question failed: %s", exc)
+        if isinstance(exc, QuestionError):
+            if "empty" in str(exc):
+                return text(ui, "type_first")
+            return text(ui, "too_long", limit=number(ui, self.library.max_question_chars))
+        if isinstance(exc, IndexNotBuilt):
+            return text(ui, "library_empty")
+        if isinstance(exc, (ModelNotFound, MissingPackage)):
+            return text(ui, "no_model")
+        if isinstance(exc, ModelServerError):
+            return text(ui, "server_down")
+        return text(ui, "cannot_answer")
+
     # --- search ---------------------------------------------------------------------------------------
 
     def search(self, question: str, scores: bool = False, request=None) -> str:
@@ -191,7 +210,7 @@ class WebUI(LibraryActions):
             hits = self.library.search(question)
             return render_hits(hits, self.library.marks(question, hits), ui, self._articles(hits), scores)
         except RagError as exc:  # too long, nothing but control characters, no index yet
-            return render_problem(_problem(exc, ui))
+            return render_problem(self._problem(exc, ui))
 
     def create_app(self):
         """The Gradio Blocks app."""
@@ -259,24 +278,6 @@ class Answering:
             if close is not None:
                 close()  # a stopped answer ends here: llama.cpp computes no further token
             self._queue.put(self._END)
-
-
-def _problem(exc: Exception, ui: str) -> str:
-    """What to tell the user about a failed question, in the interface's language; the error itself is logged
-    (a RagError's message as a warning, anything else as a bug with its traceback)."""
-    if not isinstance(exc, RagError):
-        logger.error("question failed: this is a bug", exc_info=exc)
-        return text(ui, "bug")
-    logger.warning("question failed: %s", exc)
-    if isinstance(exc, QuestionError):
-        return text(ui, "type_first" if "empty" in str(exc) else "too_long")
-    if isinstance(exc, IndexNotBuilt):
-        return text(ui, "library_empty")
-    if isinstance(exc, (ModelNotFound, MissingPackage)):
-        return text(ui, "no_model")
-    if isinstance(exc, ModelServerError):
-        return text(ui, "server_down")
-    return text(ui, "cannot_answer")
 
 
 def _owner(request) -> str:

@@ -89,7 +89,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "library_empty": "Perpustakaan masih kosong: tambahkan artikel di tab Perpustakaan, atau taruh berkasnya "
                          "di folder artikel.",
         "nothing_found": "Tidak ada artikel yang membahas pertanyaan ini.",
-        "too_long": "Pertanyaan ini terlalu panjang: ajukan pertanyaan yang lebih pendek.",
+        "too_long": "Pertanyaan ini terlalu panjang (batasnya {limit} karakter): ajukan pertanyaan yang lebih "
+                    "pendek.",
         "no_model": "Model penjawab tidak dapat dimuat: pilih model lain di Pengaturan.",
         "server_down": "Server model tidak dapat dihubungi. Coba lagi sebentar lagi.",
         "cannot_answer": "Pertanyaan ini tidak dapat dijawab sekarang. Coba lagi sebentar lagi.",
@@ -161,7 +162,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "library_empty": "The library is empty: add articles in the Library tab, or put their files in the "
                          "articles folder.",
         "nothing_found": "No article is about this question.",
-        "too_long": "This question is too long: ask a shorter one.",
+        "too_long": "This question is too long (the limit is {limit} characters): ask a shorter one.",
         "no_model": "The answering model cannot be loaded: choose another in Settings.",
         "server_down": "The model servers cannot be reached. Try again in a moment.",
         "cannot_answer": "This question cannot be answered now. Try again in a moment.",
@@ -186,10 +187,14 @@ def text(language: str, key: str, **values: Any) -> str:
     return words.format(**values) if values else words
 
 
+def number(language: str, n: int) -> str:
+    """``n`` with its thousands marked as ``language`` writes them: "1,355" ("1.355")."""
+    return f"{n:,}".replace(",", "." if language == "id" else ",")
+
+
 def count_articles(language: str, n: int) -> str:
     """"1 article", "39 articles" ("39 artikel")."""
-    number = f"{n:,}".replace(",", "." if language == "id" else ",")
-    return text(language, "one_article") if n == 1 else text(language, "n_articles", n=number)
+    return text(language, "one_article") if n == 1 else text(language, "n_articles", n=number(language, n))
 
 
 def ui_language(request: Any) -> str:
