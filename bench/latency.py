@@ -111,10 +111,12 @@ class SyntheticEmbedder(Embedder):
     def dimension(self) -> int:
         return DIM
 
-    def encode(self, texts, *, progress: bool = False) -> np.ndarray:
+    def encode(self, texts, *, progress: bool = False, on_batch=None) -> np.ndarray:
         rows = [self.article_vectors[t.split("\n", 1)[0]]
                 + np.random.default_rng(zlib.crc32(t.encode())).standard_normal(DIM) * SPREAD["chunk"] / math.sqrt(DIM)
                 for t in texts]
+        if on_batch is not None:
+            on_batch(len(rows))
         return _unit(np.array(rows)) if rows else np.zeros((0, DIM), np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:

@@ -5,6 +5,8 @@ import argparse
 import logging
 import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,32 +141,59 @@ def _cutoffs(text: str) -> tuple[int, ...]:
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     library = Library(settings)
     if args.watch:
-        return _watch(library, args.folder)
+        return _until_ctrl_c(lambda: _watch(library, args.folder), "stopped watching")
     _print_report(library.rebuild(args.folder))
     return 0
 
 
-def _watch(library: Library, folder: Path | None) -> int:
-    """Build once, then once per burst of changes in the folder, one line each, until Ctrl-C."""
-    folder = folder or library.settings.articles_dir
+def _until_ctrl_c(work: Callable[[], int], goodbye: str) -> int:
+    """``work``'s exit code, ``work`` running on a thread while the main thread waits: Ctrl-C then ends the
+    process within a tenth of a second, even while a build computes or the CPUs are busy, saying ``goodbye``.
+
+    The process ends without the interpreter's shutdown, which takes seconds on a busy machine: nothing is lost,
+    as every build is switched to atomically (one under way is discarded by the next) and chats are committed
+    as they are written.
+    """
+    outcome: list[int | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # noqa: BLE001 - raised again in the main thread, where main() reports it
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, name="rag-work", daemon=True)
+    thread.start()
     try:
-        for number, change in enumerate(library.watch(folder=folder, build_first=True)):
-            if change.error and number == 0:  # as `rag index` without --watch: the first build must work
-                print(f"error: {change.error}", file=sys.stderr)
-                return 2
-            if change.error:
-                print(f"{_clock(change)} {change.noted()}: rebuild failed: {change.error}", file=sys.stderr,
-                      flush=True)
-                continue
-            if number == 0:
-                _print_report(change.report)
-                print(f"watching {folder} for new, changed and removed articles (Ctrl-C stops)", flush=True)
-                continue
-            for problem in change.report.problems:
-                print(f"skipped {problem}", file=sys.stderr)
-            print(f"{_clock(change)} {change.noted()}: {change.report.summary()}", flush=True)
+        while thread.is_alive():
+            thread.join(0.1)
     except KeyboardInterrupt:
-        print("stopped watching", file=sys.stderr)
+        print(goodbye, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _watch(library: Library, folder: Path | None) -> int:
+    """Build once, then once per burst of changes in the folder, one line each (until Ctrl-C)."""
+    folder = folder or library.settings.articles_dir
+    for number, change in enumerate(library.watch(folder=folder, build_first=True)):
+        if change.error and number == 0:  # as `rag index` without --watch: the first build must work
+            print(f"error: {change.error}", file=sys.stderr)
+            return 2
+        if change.error:
+            print(f"{_clock(change)} {change.noted()}: rebuild failed: {change.error}", file=sys.stderr, flush=True)
+            continue
+        if number == 0:
+            _print_report(change.report)
+            print(f"watching {folder} for new, changed and removed articles (Ctrl-C stops)", flush=True)
+            continue
+        for problem in change.report.problems:
+            print(f"skipped {problem}", file=sys.stderr)
+        print(f"{_clock(change)} {change.noted()}: {change.report.summary()}", flush=True)
     return 0
 
 
@@ -281,8 +310,11 @@ def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag.web.app import launch
 
-    launch(settings)
-    return 0
+    def serve() -> int:
+        launch(settings)
+        return 0
+
+    return _until_ctrl_c(serve, "stopped serving")
 
 
 def _cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,111 +6,46 @@ Listings and status read the catalogue (the live version's SQLite store and mani
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError, UnknownArticle
+from rag.errors import FolderNotFound, IndexNotBuilt, SettingsError
 from rag.indexing.backend import open_catalogue
+from rag.indexing.listing import index_status, indexed_articles, remove_article
 from rag.ingest.readers import READERS
 from rag.ingest.uploads import add_files
 from rag.llm.factory import Sampled, parallel_answers
-from rag.llm.files import BUNDLED_LLMS
 from rag.llm.turns import Turns
 from rag.settings import SPECS, Settings
 from rag.text.languages import language
-from rag.types import Hit
+from rag.types import Hit, Problem
 
 if TYPE_CHECKING:
     from rag.answer.pipeline import Pipeline
     from rag.answer.records import Event as AnswerEvent
     from rag.embed.base import Embedder
-    from rag.indexing.builder import BuildReport
+    from rag.indexing.builder import BuildProgress, BuildReport
     from rag.indexing.store import StoredArticle
     from rag.ingest.watch import Event, WatchHandle
 
 logger = logging.getLogger(__name__)
 
-
-def indexed_articles(settings: Settings) -> list[dict]:
-    """One row per indexed article: id, title, date, language, sources, chunk count."""
-    with open_catalogue(settings) as catalogue:
-        counts = dict(catalogue.store.chunk_counts())
-        return [{"id": a.id, "title": a.title, "date": a.published or "", "language": a.language,
-                 "sources": ", ".join(a.sources), "chunks": counts.get(a.id, 0),
-                 "added": _added(settings.articles_dir, a.sources)}
-                for a in catalogue.store.articles()]
-
-
-def _added(root: Path, sources: list[str]) -> str:
-    """When the article's file arrived in the folder (its modification time); "" when it is gone."""
-    files = [root / source.partition("#")[0] for source in sources]
-    times = [f.stat().st_mtime for f in files if f.is_file()]
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(min(times))) if times else ""
-
-
-def index_status(settings: Settings) -> dict:
-    """Counts, models, signature and build time of the live index version."""
-    from rag.indexing.manifest import signature_id
-
-    with open_catalogue(settings) as catalogue:
-        articles, chunks = catalogue.store.counts()
-        manifest = catalogue.manifest
-        return {"version": str(catalogue.folder), "articles": articles, "chunks": chunks,
-                "built_at": manifest.built_at, "embed_model": manifest.signature["embed_model"],
-                "dimension": manifest.dimension, "llm_model": settings.llm_label,
-                "signature": signature_id(manifest.signature), "built_with": manifest.signature}
-
-
-def remove_article(article_id: str, settings: Settings) -> list[str]:
-    """Delete an article's sources from the articles folder (its JSONL line, or its file).
-
-    Returns the sources removed; the next index build drops the article from the index. An id that is not
-    indexed is an :class:`UnknownArticle`.
-    """
-    with open_catalogue(settings) as catalogue:
-        article = catalogue.store.article(article_id)
-    if article is None:
-        raise UnknownArticle(f"no indexed article with id {article_id!r}")
-    root = settings.articles_dir.resolve()
-    for source in article.sources:
-        file_part, _, line_id = source.partition("#")
-        path = (root / file_part).resolve()
-        if root not in path.parents or not path.exists():
-            continue
-        if line_id:
-            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            kept = [line for line in lines if not _is_line_of(line, line_id)]
-            if any(line.strip() for line in kept):
-                path.write_text("".join(kept), encoding="utf-8")
-                continue
-        # a file, or a JSONL file left empty (an empty file would read as unreadable, not as removed)
-        path.unlink()
-    return article.sources
-
-
-def _is_line_of(line: str, article_id: str) -> bool:
-    try:
-        return str(json.loads(line).get("id")) == article_id
-    except (ValueError, AttributeError):
-        return False
-
-
 @dataclass
 class Change:
     """What adding or removing articles, or a change noticed in the articles folder, did: the notes to show
-    (files saved, rejected, removed, noticed), the rebuild that followed (or why it failed), and when."""
+    (files saved, rejected, removed, noticed), the rebuild that followed (or why it failed), and when;
+    ``rejected`` holds the uploaded files refused or unreadable (they are not kept)."""
 
     notes: list[str]
     report: BuildReport
     error: str | None = None
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    rejected: list[Problem] = field(default_factory=list)
 
     def headline(self) -> str:
         """What changed in a few words: "3 articles added, 1 removed", "no article changed", or the error."""
@@ -163,6 +98,8 @@ class Library:
         self._embedder = embedder or (pipeline.retriever.embedder if pipeline else None)
         self._pipeline = pipeline
         self.last_change: Change | None = None  # the latest change to the index (upload, removal, noticed)
+        self.indexing: BuildProgress | None = None  # how far the build under way has got (None: none runs)
+        self.builds = 0  # rebuilds finished (or failed) by this library: what a page polls to see a change
         self._watcher: WatchHandle | None = None
         self.turns = Turns(parallel_answers(settings))  # answers written at once; the others wait their turn
 
@@ -186,8 +123,18 @@ class Library:
 
     @property
     def models(self) -> list[str]:
-        """The bundled answering models (``llm_model`` also takes the path of any .gguf file)."""
-        return list(BUNDLED_LLMS)
+        """The bundled models recommended for answering, and the one in use (``llm_model`` also takes the path
+        of any .gguf file)."""
+        from rag.llm.files import ANSWERING_LLMS
+
+        return list(dict.fromkeys([*ANSWERING_LLMS, self.settings.llm_model]))
+
+    @property
+    def max_question_chars(self) -> int:
+        """The longest question asked (longer ones are a :class:`rag.errors.QuestionError`)."""
+        from rag.answer.questions import MAX_QUESTION_CHARS
+
+        return MAX_QUESTION_CHARS
 
     @property
     def parallel_answers(self) -> int:
@@ -224,16 +171,31 @@ class Library:
         """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the
         live version until the new one is switched to."""
         from rag.indexing.backend import build_index
+        from rag.indexing.builder import BuildProgress
 
-        report = build_index(folder or self.settings.articles_dir, self.settings, self.embedder)
+        def progress(now: BuildProgress) -> None:
+            self.indexing = now
+
+        progress(BuildProgress("reading"))
+        try:
+            report = build_index(folder or self.settings.articles_dir, self.settings, self.embedder, progress)
+        finally:
+            self.indexing, self.builds = None, self.builds + 1
         self._remember(Change([], report))
         return report
 
     def add(self, paths: list[Path]) -> Change:
-        """Save uploaded files under ``articles/uploads`` and index them."""
+        """Save uploaded files under ``articles/uploads`` and index them. A file that is refused, or saved but
+        unreadable (binary, empty), is reported in the change and not kept, so no later rebuild reports it."""
         saved, rejected = add_files(paths, self.settings)
-        notes = [f"saved {name}" for name in saved] + [f"rejected {reason}" for reason in rejected]
-        return self._remember(Change(notes, self.rebuild()))
+        report = self.rebuild()
+        unreadable = [problem for problem in report.problems if problem.source in saved]
+        for problem in unreadable:
+            (self.settings.articles_dir / problem.source).unlink(missing_ok=True)
+        rejected += unreadable
+        notes = [f"saved {name}" for name in saved if name not in {p.source for p in unreadable}]
+        return self._remember(Change(notes + [f"rejected {problem}" for problem in rejected], report,
+                                     rejected=rejected))
 
     def remove(self, article_id: str) -> Change:
         """Delete an article's file (or JSONL line) and rebuild; UnknownArticle for an id that is not indexed."""
@@ -309,13 +271,18 @@ class Library:
                 if all(w in " ".join(map(str, row.values())).lower() for w in wanted)]
 
     def update_settings(self, values: Mapping[str, Any]) -> Settings:
-        """Apply changed settings from now on; those fixed while serving are rejected with a message."""
+        """Apply changed settings from now on; those fixed while serving are rejected with a message, and so is
+        a model llama.cpp cannot load (:class:`rag.errors.ModelNotFound`)."""
         new = self.settings.with_values(values)
         fixed = [spec for spec in SPECS.values()
                  if spec.fixed_while_serving and getattr(new, spec.name) != getattr(self.settings, spec.name)]
         if fixed:
             raise SettingsError(f"setting {fixed[0].name!r} cannot change while serving: restart with "
                                 f"{fixed[0].flag} (a new embed_model also rebuilds the index)")
+        if new.llm_backend == "llama-cpp" and new.llm_model != self.settings.llm_model:
+            from rag.llm.loading import check_model
+
+            check_model(new)
         if self._pipeline is not None:
             self._pipeline.update_settings(values)
         self.settings = new
@@ -340,11 +307,23 @@ class Library:
             found = {i: catalogue.store.article(i) for i in dict.fromkeys(article_ids)}
         return {i: article for i, article in found.items() if article is not None}
 
-    def example_questions(self, count: int = 3) -> list[str]:
-        """Questions about the newest indexed articles, each in its article's language."""
+    def example_questions(self, count: int = 3, in_language: str | None = None) -> list[str]:
+        """Questions about the newest indexed articles, in ``in_language`` (default: each article's own)."""
         try:
             rows = sorted(indexed_articles(self.settings), key=lambda r: (r["date"], r["added"]), reverse=True)
         except IndexNotBuilt:
             return []
-        return [language(r["language"]).example_question.format(title=r["title"].strip())
+        return [language(in_language or r["language"]).example_question.format(title=r["title"].strip())
                 for r in rows if r["title"].strip()][:count]
+
+    def marks(self, question: str, hits: list[Hit]) -> dict[int, list[tuple[int, int]]]:
+        """Where each of ``hits`` (numbered from 1) has a word of ``question``, as article offsets: what a list
+        of search results highlights."""
+        from rag.answer.questions import clean_question
+        from rag.text.query import make_query
+        from rag.text.tokens import matching_spans
+
+        query = make_query(clean_question(question))
+        return {number: [(hit.start + start, hit.start + end)
+                         for start, end in matching_spans(hit.text, query.stems, query.language)]
+                for number, hit in enumerate(hits, 1)}

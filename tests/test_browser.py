@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers.browser import ARGS, CHROMIUM
-from tests.helpers.processes import running_app
+from tests.helpers.processes import busy_cpus, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 CHECKING = re.compile("belum diperiksa|not checked yet|Mencari di artikel|Searching the articles")
@@ -88,7 +88,7 @@ def ask(page, question: str) -> str:
 def test_questions_are_answered_with_the_supporting_sentence_highlighted(page, question, expected, tmp_path):
     text = ask(page, question)
     answer = text.split("“")[0]  # before the quoted evidence (a question about "now" starts with the date)
-    assert expected in answer and "⚠️" not in text, text
+    assert expected in answer and 'class="problem"' not in page.locator("#chat .message").last.inner_html(), text
     last = page.locator("#chat .message").last
     last.locator("a[href^='#ans-']").first.click()  # [n] opens this answer's sources at the passage
     expect(last.locator("details.sources")).to_have_attribute("open", "")
@@ -102,7 +102,7 @@ def test_the_landing_examples_come_from_the_index_and_are_answered(page):
     assert len(examples) == 3 and all(any(t in e for e in examples) for t in titles), examples
     page.locator("#chat .examples button").first.click()
     text = final_answer(page)
-    assert "⚠️" not in text and not CHECKING.search(text)
+    assert not CHECKING.search(text) and page.locator("#chat .message").last.locator(".problem").count() == 0
 
 
 def test_an_older_answers_citation_opens_its_own_passage(page):
@@ -176,18 +176,21 @@ def test_stop_ends_the_answer_within_a_second(page):
         state = page.wait_for_function(  # this question's answer: being written, done, or an error
             "n => { const m = document.querySelectorAll('#chat .bot.message')[n - 1]; if (!m) return null;"
             " return m.querySelector('.draft') ? 'writing' : m.querySelector('details.sources') ? 'done'"
-            " : /⚠️/.test(m.innerText) ? m.innerText : null; }", arg=number, timeout=180_000).json_value()
+            " : m.querySelector('.problem') ? m.innerText : null; }", arg=number, timeout=180_000).json_value()
         assert state in ("writing", "done"), state  # an error message instead of an answer
         if state == "done":
             continue
-        started = time.monotonic()
-        page.locator("#stop").click()
-        text = page.wait_for_function(
-            "() => { const m = [...document.querySelectorAll('#chat .message')].pop(); const t = m.innerText;"
-            " return /Dihentikan|Stopped/.test(t) || m.querySelector('details.sources') && !m.querySelector('.draft')"
-            " ? t : null; }", timeout=10_000).json_value()
+        with busy_cpus():  # another job keeps every CPU busy: the model's step under way takes longer
+            started = time.monotonic()
+            page.locator("#stop").click()
+            text = page.wait_for_function(
+                "() => { const m = [...document.querySelectorAll('#chat .message')].pop(); const t = m.innerText;"
+                " return /Dihentikan|Stopped/.test(t)"
+                " || m.querySelector('details.sources') && !m.querySelector('.draft') ? t : null; }",
+                polling=50, timeout=10_000).json_value()
+            took = time.monotonic() - started
         if re.search("Dihentikan|Stopped", text):
-            assert time.monotonic() - started < 1.5  # a token or two, plus the browser's round trip
+            assert took < 1, took  # the browser's round trip: the server looks at Stop every 0.1 s
             expect(page.locator("#ask")).to_be_visible()
             expect(page.locator("#stop")).to_be_hidden()
             return
@@ -248,20 +251,21 @@ def test_removing_an_article_asks_first(browser, library_app, library):
     open_app(page, library_app)
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#status")).to_contain_text("10 articles")
-    headers = page.locator("#articles").inner_text()
-    assert all(h in headers for h in ("Title", "Date", "Language", "Chunks", "Source file", "Added")), headers
+    headers = page.locator("#articles thead").inner_text()
+    assert all(h in headers for h in ("Title", "Date", "Language", "File", "Added")), headers
     target = library.articles_dir / "harga-beras-2026-02-12.txt"
-    page.locator("#articles .virtual-row", has_text="Harga Beras Medium").locator(".body-cell").first.click()
+    remove = page.locator("#articles tbody tr", has_text="Harga Beras Medium").locator("button.remove")
+    remove.click()
     expect(page.locator("#picked")).to_contain_text("Harga Beras Medium")
-    page.locator("#remove").click()
-    expect(page.locator("#confirm-remove")).to_be_visible()
+    expect(page.locator("#picked")).to_contain_text("Its file, harga-beras-2026-02-12.txt, is deleted")
     page.locator("#cancel-remove").click()
+    expect(page.locator("#confirm-remove")).to_be_hidden()
     assert target.exists()  # nothing removed without confirmation
-    page.locator("#remove").click()
+    remove.click()
     page.locator("#confirm-remove").click()
     expect(page.locator("#status")).to_contain_text("9 articles", timeout=180_000)
     assert not target.exists()
-    expect(page.locator("#articles .virtual-row", has_text="Harga Beras Medium")).to_have_count(0)
+    expect(page.locator("#articles tbody tr", has_text="Harga Beras Medium")).to_have_count(0)
     context.close()
 
 
@@ -332,4 +336,5 @@ def test_with_two_model_servers_two_people_are_answered_at_once(browser, sample_
             assert expected in final_answer(page).split("“")[0]
         for page in pages:
             page.context.close()
-    assert [server.requests() - b for server, b in zip(model_servers, before)] == [1, 1]
+    served = [server.requests() - b for server, b in zip(model_servers, before)]
+    assert min(served) >= 1, served  # each server wrote an answer (the checks go to whichever server is free)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tests.helpers.corpus import SAMPLE_ARTICLES
-from tests.helpers.processes import guarded_env
+from tests.helpers.processes import free_port, guarded_env, stops_on_ctrl_c, wait_for_port
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -69,7 +69,7 @@ def test_info_and_search(built):
 @pytest.mark.model
 def test_ask_streams_the_evidence_then_the_checked_answer(built):
     _, flags, _ = built
-    out = rag("ask", "Berapa harga beras medium per kilogram?", "--llm-model", "gemma3-270m", *flags).stdout
+    out = rag("ask", "Berapa harga beras medium per kilogram?", *flags).stdout  # the default model: it is checked
     assert out.startswith("evidence [1] Harga Beras Medium") and "14.500" in out
     assert "Citations:" in out and "(retrieval " in out
 
@@ -85,3 +85,22 @@ def test_clear_errors(tmp_path):
     assert model.returncode == 2 and "RAG_EMBED_MODEL" in model.stderr
     help_text = rag("--help").stdout
     assert "rag index articles/" in help_text
+
+
+@pytest.mark.model
+def test_rag_serve_stops_on_ctrl_c_within_a_second_while_the_cpus_are_busy(sample_settings, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("chats.sqlite*"))
+    port = free_port()
+    with open(tmp_path / "serve.log", "w+") as log:
+        process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port), "--index-dir",
+                                    str(index_dir), "--articles-dir", str(sample_settings.articles_dir)],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+        try:
+            wait_for_port(port, process, log, "rag serve")
+            stops_on_ctrl_c(process)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        log.seek(0)
+        assert log.read().rstrip().endswith("stopped serving")

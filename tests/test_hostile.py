@@ -125,6 +125,19 @@ def test_control_characters_are_removed_and_do_not_change_the_answer(pipeline):
     assert answer.refusal is None and "34,000" in answer.text
 
 
+def test_a_question_wrapped_in_html_tags_is_the_same_question(pipeline):
+    answer = pipeline.ask("<p><b>How many homes</b> will the <i>Dunmore Valley</i> solar farm power?</p>")
+    assert answer.question == "How many homes will the Dunmore Valley solar farm power?"
+    assert answer.refusal is None and "34,000" in answer.text
+
+
+def test_tags_are_removed_from_a_question_and_comparisons_are_kept():
+    from rag.answer.questions import clean_question
+
+    assert clean_question("<div class='q'>Berapa <b>harga</b> beras?<br/></div>") == "Berapa harga beras?"
+    assert clean_question("Is 3 < 5 and 6 > 2?") == "Is 3 < 5 and 6 > 2?"
+
+
 @pytest.mark.parametrize("question", OTHER_SCRIPTS, ids=["arabic", "chinese", "emoji"])
 def test_questions_in_other_scripts_get_a_refusal_not_an_error(pipeline, question):
     answer = pipeline.ask(question)
@@ -142,14 +155,14 @@ def test_web_chat_and_search_answer_hostile_questions_with_messages(server):
         messages, box, hint, _, _ = client.predict(question, [], None, api_name="/chat")
         results = client.predict(question, api_name="/search")
         shown = " ".join(message_text(m["content"]) for m in messages) + hint + results
-        assert no_error(shown) and box == "", (question[:40], shown[:300])
+        assert no_error(shown) and box in ("", {"__type__": "update"}), (question[:40], shown[:300])
         if not question.strip():
             assert messages == [] and "Type a question first" in hint and "Type a question first" in results
             continue
         reply = message_text(messages[-1]["content"])
-        if question in (LONG_QUESTION, CONTROLS_ONLY):
-            expected = TOO_LONG if question == LONG_QUESTION else EMPTY_MESSAGE
-            assert reply.startswith(f"⚠️ {expected}") and expected in results
+        if question in (LONG_QUESTION, CONTROLS_ONLY):  # said in the page's language (a script's: English)
+            expected = "This question is too long" if question == LONG_QUESTION else "Type a question first"
+            assert reply.startswith(f'<p class="problem">{expected}') and expected in results
         else:
             assert any(reply.startswith(text) for text in REFUSALS.values()), reply
     messages, *_ = client.predict("\u202eBerapa harga beras \x1b[1mmedium\x1b[0m sekarang?\x00", [], None,
@@ -229,9 +242,9 @@ def test_article_html_and_script_are_shown_as_text_and_never_run(page):
     page.get_by_role("tab", name="Search").click()
     page.locator("#search-box textarea").fill("pasar apung Lok Baintan")
     page.locator("#search-box textarea").press("Enter")
-    page.locator("#results .source", has_text="Lok Baintan").first.wait_for(timeout=60_000)
+    page.locator("#results .article", has_text="Lok Baintan").first.wait_for(timeout=60_000)
     assert PAYLOAD in page.locator("#results").inner_text()
-    assert page.locator("#results script, #results img, #results a").count() == 0
+    assert page.locator("#results script, #results img, #results a[href^=javascript]").count() == 0
 
     page.get_by_role("tab", name="Library").click()
     page.locator("#filter textarea").fill("Baintan")
@@ -305,8 +318,8 @@ def test_web_upload_of_hostile_names_stays_in_uploads(app, tmp_path):
     response.raise_for_status()
     client = Client(url, verbose=False)
     report, status, _ = client.predict([handle_file(p) for p in response.json()], api_name="/add_articles")
-    saved = re.findall(r"saved (uploads/[^\n]+)", report)
-    assert len(saved) == len(names) and f"added {len(names)}," in report, report
+    saved = re.findall(r"Saved: (.+)", report)[0].split(", ")
+    assert len(saved) == len(names) and report.startswith(f"{len(names)} articles added"), report
     uploads = (articles / "uploads").resolve()
     for name in saved:
         assert (articles / name).resolve().parent == uploads and (articles / name).is_file()
@@ -339,7 +352,7 @@ def test_over_limit_upload_and_odd_file_names_in_the_browser(page, tmp_path):
     odd.write_text("# Kebun Teh\n\nKebun teh di lereng gunung dipanen setiap pekan oleh warga desa.", encoding="utf-8")
     page.locator("#upload input[type=file]").set_input_files(str(odd))
     page.locator("#add").click()
-    page.locator("#report", has_text="added 1,").wait_for(timeout=180_000)
+    page.locator("#report", has_text="1 article added").wait_for(timeout=180_000)
     assert "[klik](javascript) _miring_.md" in page.locator("#report").inner_text()
     assert page.locator("#report a, #report em, #report strong").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"

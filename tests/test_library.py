@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -33,12 +35,12 @@ def test_add_files_saves_under_uploads_and_rejects_bad_ones(library, tmp_path):
     bad.write_bytes(b"PK")
     saved, rejected = add_files([good, good, bad], library)
     assert saved == ["uploads/zoo.txt", "uploads/zoo-1.txt"]
-    assert rejected and "notes.docx: unsupported file type" in rejected[0]
+    assert rejected and "notes.docx: unsupported file type" in str(rejected[0])
     assert (library.articles_dir / "uploads/zoo.txt").read_text() == ZOO
     big = tmp_path / "besar.txt"
     big.write_text("Judul\n\n" + "kata " * 3_000)
     saved, rejected = add_files([big], library.with_values({"max_file_mb": 0.01}))
-    assert saved == [] and rejected == ["besar.txt: file too large (limit 0.01 MB)"]
+    assert saved == [] and [str(r) for r in rejected] == ["besar.txt: file too large (limit 0.01 MB)"]
 
 
 def test_remove_article_deletes_its_file_or_jsonl_line(library, embedder):
@@ -58,11 +60,16 @@ def test_remove_one_line_of_a_jsonl_file_keeps_the_others(library, embedder):
     lines = [json.dumps({"id": f"n{i}", "title": f"Berita {i}", "text": f"Isi berita nomor {i} tentang pasar."})
              for i in range(3)]
     (library.articles_dir / "lain.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    arrived = 1_700_000_000  # the file came long ago: its other articles keep that time
+    os.utime(library.articles_dir / "lain.jsonl", (arrived, arrived))
     build_index(library.articles_dir, library, embedder)
+    added = {row["id"]: row["added"] for row in indexed_articles(library)}
     remove_article("n1", library)
     remaining = [json.loads(line)["id"] for line in (library.articles_dir / "lain.jsonl").read_text().splitlines()]
-    assert remaining == ["n0", "n2"]
+    assert remaining == ["n0", "n2"] and (library.articles_dir / "lain.jsonl").stat().st_mtime == arrived
     assert build_index(library.articles_dir, library, embedder).removed == ["n1"]
+    added.pop("n1")
+    assert {row["id"]: row["added"] for row in indexed_articles(library)} == added
 
 
 def test_upload_endpoint_reports_counts(library_app, tmp_path):
@@ -72,12 +79,12 @@ def test_upload_endpoint_reports_counts(library_app, tmp_path):
     path.write_text(ZOO)
     client = Client(library_app, verbose=False)
     report, status, table = client.predict([handle_file(str(path))], api_name="/add_articles")
-    assert "saved uploads/riverside-zoo.txt" in report and "added 1, changed 0, removed 0, unchanged 10" in report
-    assert status.startswith("11 articles · ") and "built just now" in status
+    assert report == "1 article added  \nSaved: uploads/riverside-zoo.txt"  # in English: a script's language
+    assert status.startswith("11 articles · updated just now")
     bad = tmp_path / "evil.exe"
     bad.write_bytes(b"MZ")
     report, _, _ = client.predict([handle_file(str(bad))], api_name="/add_articles")
-    assert "rejected evil.exe: unsupported file type" in report
+    assert report.startswith("No article changed  \nRefused: evil.exe (file type not supported; supported: .htm")
 
 
 @pytest.mark.browser
@@ -93,7 +100,7 @@ def test_upload_in_the_browser_then_ask_about_it(library_app, tmp_path):
         page.get_by_role("tab", name="Library").click()
         page.locator("#upload input[type=file]").set_input_files(str(path))
         page.locator("#add").click()
-        page.get_by_text("added 1,").wait_for(timeout=180_000)
+        page.locator("#report", has_text="1 article added").wait_for(timeout=180_000)
         page.get_by_role("tab", name="Chat").click()
         page.locator("#question textarea").fill("How many species does the Riverside Zoo house?")
         page.locator("#ask").click()
@@ -111,7 +118,7 @@ def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(libra
 
     client = Client(library_app, verbose=False)
     applied = client.predict(1, "gemma3-270m", 0.0, 64, api_name="/apply_settings")
-    assert "top_k=1" in applied
+    assert applied.startswith("Applied: passages per answer 1 · model gemma3-270m")
     messages, *_ = client.predict("Berapa harga beras medium sekarang?", [], None, api_name="/chat")
     assert message_text(messages[-1]["content"]).count('class="num"') == 1  # one passage
 
@@ -128,7 +135,7 @@ def test_settings_apply_without_restart_and_questions_run_during_a_rebuild(libra
     assert not rebuild.done(), "the question waited for the rebuild"
     assert "34,000" in str(messages[-1]["content"])
     report, status, _ = rebuild.result(timeout=600)
-    assert "added 300" in report and status.startswith("310 articles")
+    assert "300 articles added" in report and status.startswith("310 articles")
 
 
 def test_listings_read_the_catalogue_not_the_search_index(library, monkeypatch):
@@ -175,6 +182,7 @@ def test_the_faces_search_and_ask_through_the_library(library, embedder):
         next(service.ask("kenapa " * 300))  # the question is checked before any passage is searched
     assert ".pdf" in service.formats and ".jsonl" in service.formats
     assert service.settings.llm_model in service.models and service.parallel_answers == 1
+    assert "smollm2" not in service.models and "qwen2.5-coder-0.5b" not in service.models  # not for answering
 
 
 def test_every_error_for_the_user_is_a_rag_error_that_keeps_its_builtin_base():
@@ -189,3 +197,90 @@ def test_every_error_for_the_user_is_a_rag_error_that_keeps_its_builtin_base():
     from rag.settings import ModelNotFound
 
     assert issubclass(ModelServerError, OSError) and issubclass(ModelNotFound, FileNotFoundError)
+
+
+def test_an_upload_that_cannot_be_read_is_refused_once_and_not_kept(library, embedder, tmp_path):
+    (tmp_path / "zoo.txt").write_text(ZOO)
+    (tmp_path / "foto.txt").write_bytes(bytes(range(256)) * 4)  # a binary renamed .txt
+    (tmp_path / "kosong.txt").write_text("")
+    service = Library(library, embedder)
+    change = service.add([tmp_path / "zoo.txt", tmp_path / "foto.txt", tmp_path / "kosong.txt"])
+    assert sorted(p.source for p in change.rejected) == ["uploads/foto.txt", "uploads/kosong.txt"]
+    assert sorted(p.name for p in (library.articles_dir / "uploads").iterdir()) == ["zoo.txt"]
+    assert change.report.added and change.notes[0] == "saved uploads/zoo.txt"
+    assert not service.rebuild().problems  # not reported again
+
+
+def test_the_web_says_what_removing_an_article_deletes(library, embedder):
+    from rag.history import ChatHistory
+    from rag.web.app import WebUI
+
+    lines = [json.dumps({"id": f"d{i}", "title": f"Berita Ganda {i}", "text": f"Isi berita ganda nomor {i}."})
+             for i in range(2)]
+    (library.articles_dir / "ganda.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ui = WebUI(Library(library, embedder), ChatHistory(library.index_dir / "chats.sqlite"))
+    ui.library.rebuild()
+    in_english = SimpleNamespace(cookies={"rag_lang": "en"}, headers={})
+    article_id, line, *_ = ui.pick_article("d1|1", in_english)
+    assert article_id == "d1" and "Only its line in <code>ganda.jsonl</code> is deleted" in line
+    harga = next(row["id"] for row in ui.library.articles("Harga Beras"))
+    assert "Its file, <code>harga-beras-2026-02-12.txt</code>, is deleted" in ui.pick_article(f"{harga}|2")[1]
+    kiriman = next(row["id"] for row in ui.library.articles("kiriman.jsonl"))  # its only line: the file goes
+    assert "Its file, <code>kiriman.jsonl</code>" in ui.pick_article(f"{kiriman}|3")[1]
+    assert ui.pick_article("gone|4")[0] == ""
+    # Removing keeps the filter: the table lists what it listed before, less the article removed.
+    report, status, table = ui.remove("d1", "Ganda", in_english)
+    assert report == "1 article removed" and status.startswith("11 articles")
+    assert "Berita Ganda 0" in table and "Berita Ganda 1" not in table and "Harga Beras" not in table
+
+
+def test_a_page_polls_the_library_whatever_its_filter_box_holds(library, embedder):
+    """Regression: every page asked for the article table each 5 s with its filter box unrendered (None): an
+    AttributeError in the log, an HTTP 500 in the browser, and the table never refreshed on those pages."""
+    from rag.history import ChatHistory
+    from rag.web.app import WebUI
+
+    ui = WebUI(Library(library, embedder), ChatHistory(library.index_dir / "chats.sqlite"))
+    activity, status, index, seen = ui.poll({})
+    assert activity == "" and status.startswith("10 articles · updated")
+    table, examples, first_run, _ = ui.index_view(None)  # the filter box of a page that never showed the library
+    assert table.count("<tr>") == 11 and len(examples["examples"]) == 3 and first_run["visible"] is False
+    assert all(part == {"__type__": "update"} for part in ui.poll(seen)[:3])  # nothing new: nothing sent
+    ui.library.builds += 1  # a rebuild: the page is told the index changed, and asks for the table again
+    assert ui.poll(seen)[2] != index and ui.table(None) == table
+
+
+def test_settings_are_checked_with_their_rules_before_they_are_applied(library, embedder):
+    from rag.history import ChatHistory
+    from rag.web.app import WebUI
+
+    ui = WebUI(Library(library, embedder), ChatHistory(library.index_dir / "chats.sqlite"))
+    before = ui.settings
+    assert ui.apply_settings({"llm_model": "mistral-7b"}) == (
+        "Not applied: the model “mistral-7b” cannot be loaded on this computer. Pick a model from the list, or "
+        "the path of a .gguf file that exists.")
+    (library.index_dir / "bukan-model.gguf").write_text("not a model")
+    assert ui.apply_settings({"llm_model": str(library.index_dir / "bukan-model.gguf")}).startswith("Not applied")
+    assert ui.apply_settings({"top_k": 0}) == "Not applied: Passages per answer must be at least 1."
+    in_indonesian = SimpleNamespace(cookies={"rag_lang": "id"}, headers={})
+    assert ui.apply_settings({"temperature": -1}, in_indonesian) == "Tidak diterapkan: Suhu harus paling kecil 0."
+    assert ui.settings == before
+    assert ui.apply_settings({"top_k": 4, "llm_model": "gemma3-270m"}) == (
+        "Applied: passages per answer 4 · model gemma3-270m · temperature 0.0 · longest answer 64 tokens.")
+    assert ui.settings.llm_model == "gemma3-270m"
+
+
+def test_a_build_tells_how_far_it_has_got(library, embedder, monkeypatch):
+    from rag.indexing.builder import BuildProgress
+
+    monkeypatch.setattr(embedder, "batch_size", 1)  # a batch per chunk: each one is told
+    for i in range(3):
+        (library.articles_dir / f"kabar-{i}.txt").write_text(f"Kabar {i}\n\nPasar malam ke-{i} dibuka Sabtu.")
+    seen: list[BuildProgress] = []
+    build_index(library.articles_dir, library, embedder, seen.append)
+    assert seen[0] == BuildProgress("reading") and seen[-1] == BuildProgress("writing")
+    assert [p.done for p in seen if p.stage == "embedding"] == [0, 1, 2, 3]
+    assert {(p.articles, p.total) for p in seen if p.stage == "embedding"} == {(3, 3)}
+    service = Library(library, embedder)
+    service.rebuild()
+    assert service.indexing is None and service.builds == 1

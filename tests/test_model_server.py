@@ -57,7 +57,7 @@ def test_no_server_to_reach_is_one_clear_error_in_the_chat(sample_settings, embe
                ChatHistory(tmp_path / "chats.sqlite"))
     *_, (messages, _, _, _, _) = ui.converse("Berapa warga yang mengungsi karena banjir di Demak?", [], None)
     answer = messages[-1]["content"]
-    assert answer.startswith("⚠️") and "no model server answered" in answer and "Traceback" not in answer
+    assert answer.startswith('<p class="problem">The model servers cannot be reached.') and "Traceback" not in answer
     assert "4.000 warga" in answer and 'class="passage"' in answer  # the evidence found stays, with its sources
 
 

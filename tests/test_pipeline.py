@@ -102,8 +102,8 @@ class WrongNumbers:
         yield from ["Sebanyak 9.999 warga ", "mengungsi [1]."]
         return {}
 
-    def word_probabilities(self, prompt, words, **kwargs):
-        return dict.fromkeys(words, 0.0)
+    def word_probabilities(self, prompt, words, **kwargs):  # the check: "Yes", the quote states it
+        return {word: float(word == "Yes") for word in words}
 
 
 def test_an_answer_that_fails_the_check_is_replaced_by_the_quoted_evidence(sample_settings, embedder):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from rag.library import Change, Library, ago
 from rag.retrieve.retriever import Retriever
 from tests.helpers.corpus import make_settings
 from tests.helpers.faults import Faults, install
-from tests.helpers.processes import guarded_env
+from tests.helpers.processes import guarded_env, stops_on_ctrl_c
 
 FAST: dict[str, Any] = {"step_ms": 100, "debounce_ms": 1000}  # a burst ends after 0.1 s of quiet
 ARTICLES = {
@@ -208,8 +207,7 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
         (folder / "zoo.txt").write_text(ZOO, encoding="utf-8")
         line = next_line_with("added zoo.txt", 60)
         assert "added 1, changed 0, removed 0, unchanged 2" in line
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        stops_on_ctrl_c(process)
     finally:
         if process.poll() is None:
             process.kill()

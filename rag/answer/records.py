@@ -80,6 +80,7 @@ class Timings:
     retrieval: float = 0.0
     evidence: float | None = None       # the quoted evidence is ready (the first useful text)
     first_token: float | None = None
+    check: float | None = None          # seconds the check that the answer states what was asked took
     total: float = 0.0
 
 

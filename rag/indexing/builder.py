@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,13 +69,35 @@ class BuildReport:
                 f"{self.chunks_embedded} chunks embedded; {len(self.problems)} files skipped")
 
 
-def build_index(folder: Path, settings: Settings, embedder: Embedder | None = None) -> BuildReport:
+@dataclass(frozen=True)
+class BuildProgress:
+    """How far a build has got: its stage ("reading", "embedding", "writing"), and while embedding the articles
+    being embedded and the chunks done of the total."""
+
+    stage: str
+    articles: int = 0
+    done: int = 0
+    total: int = 0
+
+
+Progress = Callable[[BuildProgress], None]
+
+
+def _ignore(_: BuildProgress) -> None:
+    pass
+
+
+def build_index(folder: Path, settings: Settings, embedder: Embedder | None = None,
+                progress: Progress | None = None) -> BuildReport:
     """Bring the index at ``settings.index_path`` in line with ``folder``; see the module docstring.
 
     The new version is built beside the live one and switched to atomically, so a build killed at
     any moment leaves the previous version intact. A full disk or a read-only index folder raises
-    :class:`rag.indexing.versions.IndexWriteError` naming the folder and the cause.
+    :class:`rag.indexing.versions.IndexWriteError` naming the folder and the cause. ``progress`` is told
+    each stage, and each batch of chunks embedded.
     """
+    progress = progress or _ignore
+    progress(BuildProgress("reading"))
     loaded = load_folder(folder, max_bytes=settings.max_file_bytes)
     entries, duplicates = dedupe(loaded.articles)
     report = BuildReport(problems=loaded.problems, duplicates=duplicates)
@@ -83,7 +106,7 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
     try:
         with build_lock(index_path):
             remove_stale(index_path)
-            _build(index_path, entries, embedder, settings, report)
+            _build(index_path, entries, embedder, settings, report, progress)
             remove_stale(index_path)
     except (OSError, sqlite3.Error, RuntimeError) as exc:  # RuntimeError: FAISS write errors
         clear = storage_error(exc, index_path)
@@ -94,7 +117,7 @@ def build_index(folder: Path, settings: Settings, embedder: Embedder | None = No
 
 
 def _build(index_path: Path, entries: list[Entry], embedder: Embedder, settings: Settings,
-           report: BuildReport) -> None:
+           report: BuildReport, progress: Progress) -> None:
     """Write the new version beside the live one and switch to it (nothing when up to date).
 
     A build that fails removes its folder; one that is killed leaves it to the next build's cleanup.
@@ -114,7 +137,8 @@ def _build(index_path: Path, entries: list[Entry], embedder: Embedder, settings:
             store = Store(building / STORE_FILE)
         try:
             changes = plan(entries, {a.id: a for a in store.articles()}, report.problems)
-            vectors = apply(changes, store, vectors, embedder, settings, report)
+            vectors = apply(changes, store, vectors, embedder, settings, report, progress)
+            progress(BuildProgress("writing"))
             vectors = _fit_layout(vectors, settings, report)
             up_to_date = (live is not None and not report.modified and not report.full_rebuild_reason
                           and not report.vector_index_change)
@@ -154,9 +178,10 @@ def _open_compatible(live: Path | None, signature: dict, report: BuildReport
 
 
 def apply(changes: Plan, store: Store, vectors: VectorIndex | None, embedder: Embedder, settings: Settings,
-          report: BuildReport) -> VectorIndex:
+          report: BuildReport, progress: Progress = _ignore) -> VectorIndex:
     """Carry out ``changes`` on ``store`` and ``vectors`` (in place; new vectors in a new index when there
-    were none), embedding the chunks of new and changed articles; counts them in ``report``."""
+    were none), embedding the chunks of new and changed articles (told to ``progress``); counts them in
+    ``report``."""
     report.added, report.changed = changes.added, list(changes.changed)
     report.renamed = [f"{old_id} -> {entry.article.id}" for old_id, entry in changes.renamed]
     report.unchanged, report.metadata_updated = changes.unchanged, len(changes.metadata)
@@ -175,7 +200,10 @@ def apply(changes: Plan, store: Store, vectors: VectorIndex | None, embedder: Em
                 entry.article, target_chars=settings.chunk_chars, overlap_sentences=settings.chunk_overlap)]
         if to_embed:
             logger.info("stage: embed %d chunks", len(to_embed))
-            matrix = embedder.encode([embedding_input(a, c) for a, c in to_embed], progress=True)
+            articles, total = len(changes.embed), len(to_embed)
+            progress(BuildProgress("embedding", articles, 0, total))
+            matrix = embedder.encode([embedding_input(a, c) for a, c in to_embed], progress=True,
+                                     on_batch=lambda done: progress(BuildProgress("embedding", articles, done, total)))
             first = store.max_chunk_id() + 1
             ids = np.arange(first, first + len(to_embed), dtype=np.int64)
             store.put_chunks(ids.tolist(), [c for _, c in to_embed])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rag.ingest.readers import READERS, SUPPORTED
 from rag.settings import Settings
+from rag.types import Problem
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leaves room for a "-n" when the name is taken
 
@@ -22,7 +23,7 @@ def safe_name(name: str) -> str:
     return (stem.decode("utf-8", "ignore").strip().lstrip(".").strip() or "upload") + suffix
 
 
-def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[str]]:
+def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[Problem]]:
     """Copy uploaded files into ``settings.articles_dir/uploads``; returns (saved names, rejections).
 
     Nothing outside the articles folder is ever written; an existing file is not overwritten
@@ -30,14 +31,15 @@ def add_files(paths: list[Path], settings: Settings) -> tuple[list[str], list[st
     """
     target = settings.articles_dir / "uploads"
     target.mkdir(parents=True, exist_ok=True)
-    saved, rejected = [], []
+    saved: list[str] = []
+    rejected: list[Problem] = []
     for path in paths:
         name = safe_name(Path(path).name)
         if Path(name).suffix.lower() not in READERS:
-            rejected.append(f"{name}: unsupported file type (supported: {SUPPORTED})")
+            rejected.append(Problem(name, f"unsupported file type (supported: {SUPPORTED})"))
             continue
         if Path(path).stat().st_size > settings.max_file_bytes:
-            rejected.append(f"{name}: file too large (limit {settings.max_file_mb:g} MB)")
+            rejected.append(Problem(name, f"file too large (limit {settings.max_file_mb:g} MB)"))
             continue
         destination = target / name
         counter = 1

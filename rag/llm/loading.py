@@ -6,7 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from rag.errors import MissingPackage
+from rag.errors import MissingPackage, ModelNotFound
 from rag.llm.files import resolve_gguf
 from rag.settings import Settings
 
@@ -54,6 +54,23 @@ def load_llama(settings: Settings, *, n_ctx: int | None = None) -> Llama:
             )
         finally:
             module.llama_model_default_params = original
+
+
+def check_model(settings: Settings) -> None:
+    """Raise :class:`ModelNotFound` unless llama.cpp can read ``settings.llm_model``: its vocabulary is loaded
+    (no weights: about a second), so a file that is missing or not a model is refused up front."""
+    path = resolve_gguf(settings.llm_model)
+    import llama_cpp
+    from llama_cpp._utils import suppress_stdout_stderr  # as Llama(verbose=False): llama.cpp's loading notes
+
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)  # as Llama(verbose=False)
+    with suppress_stdout_stderr(disable=False):
+        model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
+    if not model:
+        raise ModelNotFound(f"llm_model={settings.llm_model!r}: {path} is not a GGUF model llama.cpp can load")
+    llama_cpp.llama_model_free(model)
 
 
 def llm_threads(settings: Settings) -> int:

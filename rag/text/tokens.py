@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from rag.text.language import STOPWORDS
@@ -53,3 +54,9 @@ def tokenize(text: str, language: str) -> list[str]:
 def content_stems(text: str, language: str) -> set[str]:
     """Content stems of ``text``; hyphenated words also give their parts ("jakarta-nya")."""
     return {part for token in tokenize(text, language) for part in token.split("-") if part}
+
+
+def matching_spans(text: str, stems: Iterable[str], language: str) -> list[tuple[int, int]]:
+    """Where ``text`` has a word whose stem (in ``language``) is one of ``stems``: (start, end), to highlight."""
+    wanted = set(stems)
+    return [(m.start(), m.end()) for m in _TOKEN.finditer(text) if wanted.intersection(tokenize(m.group(), language))]

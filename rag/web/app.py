@@ -1,32 +1,42 @@
 """The Gradio web UI over one :class:`rag.library.Library`: a chat whose answers carry their checked sources,
-saved conversations, a passage search, the library (status, articles, uploads, rebuild, removal) and settings.
+saved conversations, a passage search, the library (status, articles, uploads, rebuild, removal) and settings,
+in the interface's language (:mod:`rag.web.i18n`).
 
 ``WebUI(library).create_app()`` builds the Gradio app; ``launch()`` brings the index up to date and serves it.
 """
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
+import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from rag.answer.records import Answer, EvidenceFound, Retrieved, Token
-from rag.errors import RagError, UnknownChat
+from rag.errors import (
+    IndexNotBuilt,
+    MissingPackage,
+    ModelNotFound,
+    ModelServerError,
+    QuestionError,
+    RagError,
+    UnknownChat,
+)
 from rag.history import ChatHistory
-from rag.library import Change, Library
+from rag.library import Library
 from rag.settings import Settings
-from rag.web.assets import CSS, JS
+from rag.web.assets import CSS, JS, theme
+from rag.web.i18n import i18n, number, text, ui_language, when
+from rag.web.library_actions import LibraryActions
 from rag.web.render import (
-    TABLE_HEADERS,
     ArticleInfo,
     escape_markdown,
     render_answer,
     render_evidence,
     render_hits,
+    render_problem,
     render_searching,
     render_stopped,
 )
@@ -35,11 +45,11 @@ logger = logging.getLogger(__name__)
 # Requests waiting at most (all events together); beyond it a user is told the queue is full and to try
 # again, instead of waiting behind an unbounded pile. Room for 20+ users each with a question and a page load.
 QUEUE_MAX_SIZE = 64
-EMPTY_QUESTION = "Type a question first."
+STOP_CHECK_S = 0.1  # how often a streaming answer looks at its Stop button while the model computes
 Messages = list[dict[str, str]]
 
 
-class WebUI:
+class WebUI(LibraryActions):
     """The web face of a library: every action is one call into it; chats are saved in ``history``."""
 
     def __init__(self, library: Library, history: ChatHistory | None = None) -> None:
@@ -47,21 +57,17 @@ class WebUI:
         self.history = history or ChatHistory(library.settings.index_dir / "chats.sqlite")
         self._stops: dict[str, threading.Event] = {}  # per browser session: set by the Stop button
 
-    @property
-    def settings(self) -> Settings:
-        return self.library.settings
-
     # --- chat -------------------------------------------------------------------------------------------
 
     def converse(self, message: str, messages: Messages, chat_id: str | None, request=None
-                 ) -> Iterator[tuple[Messages, str, str, str | None, Any]]:
+                 ) -> Iterator[tuple[Messages, Any, str, str | None, Any]]:
         """Stream the answer to ``message`` and save both turns: (chat messages, question box, hint by the
         box, chat id, chat list)."""
         import gradio as gr
 
-        owner, messages = _owner(request), list(messages or [])
+        owner, ui, messages = _owner(request), ui_language(request), list(messages or [])
         if not message.strip():
-            yield messages, "", EMPTY_QUESTION, chat_id, gr.update()
+            yield messages, "", text(ui, "type_first"), chat_id, gr.update()
             return
         try:
             turns = self._turns(owner, chat_id) if chat_id else []
@@ -73,46 +79,45 @@ class WebUI:
         stop = self._stops.setdefault(_session(request), threading.Event())
         stop.clear()
         key = f"ans-{uuid.uuid4().hex[:8]}"
-        messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching("en")}]
-        yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
-        draft, evidence, passages, language, answer = "", [], [], "en", None
-        events = self.library.ask(message, turns, cancel=stop)
+        messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching(ui)}]
+        yield messages, "", "", chat_id, self._chat_list(owner, chat_id, ui)
+        draft, evidence, passages, answer = "", [], [], None
+        answering = Answering(self.library.ask(message, turns, cancel=stop), stop)
         details: dict[str, Any]  # what the chat history keeps beside the shown answer
         try:
-            for event in events:
+            for event in answering:
                 if isinstance(event, Retrieved):
                     passages = event.passages
                 elif isinstance(event, EvidenceFound):
-                    evidence, passages, language = event.evidence, event.passages, event.language
+                    evidence, passages = event.evidence, event.passages
                 elif isinstance(event, Token):
                     draft += event.text
                 elif isinstance(event, Answer):
                     answer = event
-                if stop.is_set():
-                    break
                 if isinstance(event, (EvidenceFound, Token)):
-                    messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, language, draft)}
-                    yield messages, "", "", chat_id, gr.update()
-        except Exception as exc:  # noqa: BLE001 - the chat says what failed, and keeps what was found
-            problem = _problem(exc)
-            content, details = f"⚠️ {escape_markdown(problem)}", {"answer": "", "error": problem}
-            if passages:  # what was found before the failure stays on screen, cited
-                content = render_stopped(key, evidence, passages, language, self._articles(passages), content)
-        else:
+                    messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, ui, draft)}
+                    yield messages, gr.update(), "", chat_id, gr.update()  # the next question may be typed now
             if answer is not None and not stop.is_set():
-                content = render_answer(key, answer, self._articles(answer.passages), answer.as_of_label or "")
+                content = render_answer(key, answer, self._articles(answer.passages), answer.as_of_label or "", ui,
+                                        self._refusal_reason(answer, ui))
                 details = {"answer": answer.text, "language": answer.language, "refusal": answer.refusal}
             else:
-                content = render_stopped(key, evidence, passages, language, self._articles(passages))
+                content = render_stopped(key, evidence, passages, ui, self._articles(passages))
                 details = {"answer": "", "stopped": True}
-        finally:
-            events.close()  # a stopped answer ends here: llama.cpp computes no further token
+        except Exception as exc:  # noqa: BLE001 - the chat says what failed, and keeps what was found
+            problem = self._problem(exc, ui)
+            content, details = render_problem(problem), {"answer": "", "error": problem}
+            if passages:  # what was found before the failure stays on screen, cited
+                content = render_stopped(key, evidence, passages, ui, self._articles(passages), content)
         self.history.add(owner, chat_id, "assistant", content, details)
         messages[-1] = {"role": "assistant", "content": content}
-        yield messages, "", "", chat_id, self._chat_list(owner, chat_id)
+        try:
+            yield messages, gr.update(), "", chat_id, self._chat_list(owner, chat_id, ui)
+        finally:
+            answering.wait()  # a stopped answer's last model step ends before the next question uses the model
 
     def stop(self, request=None) -> None:
-        """End the answer being written in this browser session (within a token)."""
+        """End the answer being written in this browser session (within a tenth of a second)."""
         if event := self._stops.get(_session(request)):
             event.set()
 
@@ -123,24 +128,27 @@ class WebUI:
             saved = self.history.messages(owner, chat_id) if chat_id else []
         except UnknownChat:
             chat_id, saved = None, []
-        return [{"role": m.role, "content": m.content} for m in saved], chat_id, self._chat_list(owner, chat_id)
+        return ([{"role": m.role, "content": m.content} for m in saved], chat_id,
+                self._chat_list(owner, chat_id, ui_language(request)))
 
     def rename_chat(self, chat_id: str | None, title: str, request=None) -> tuple[Any, str]:
-        owner = _owner(request)
+        owner, ui = _owner(request), ui_language(request)
         if not chat_id:
-            return self._chat_list(owner, None), "Open a chat first."
+            return self._chat_list(owner, None, ui), text(ui, "open_chat_first")
         try:
             self.history.rename(owner, chat_id, title)
-        except RagError as exc:  # an empty name, or a chat deleted meanwhile
-            return self._chat_list(owner, chat_id), str(exc)
-        return self._chat_list(owner, chat_id), ""
+        except UnknownChat:  # deleted meanwhile
+            return self._chat_list(owner, None, ui), text(ui, "open_chat_first")
+        except RagError:  # an empty name
+            return self._chat_list(owner, chat_id, ui), text(ui, "empty_name")
+        return self._chat_list(owner, chat_id, ui), ""
 
     def delete_chat(self, chat_id: str | None, request=None) -> tuple[Messages, None, Any]:
         owner = _owner(request)
         if chat_id:
             with contextlib.suppress(UnknownChat):
                 self.history.delete(owner, chat_id)
-        return [], None, self._chat_list(owner, None)
+        return [], None, self._chat_list(owner, None, ui_language(request))
 
     def _turns(self, owner: str, chat_id: str) -> list[tuple[str, str]]:
         """Earlier (question, answer text) pairs of a saved chat: what follow-up questions are read with."""
@@ -148,10 +156,15 @@ class WebUI:
         return [(q.details.get("question", q.content), a.details.get("answer", ""))
                 for q, a in zip(saved[::2], saved[1::2])]
 
-    def _chat_list(self, owner: str, chat_id: str | None):
+    def _chat_list(self, owner: str, chat_id: str | None, ui: str):
+        """The side panel's chats, each named with its last use so that two chats on one subject differ."""
         import gradio as gr
 
-        return gr.update(choices=[(c.title, c.id) for c in self.history.chats(owner)], value=chat_id)
+        chats = self.history.chats(owner)
+        labels = [f"{c.title} · {when(c.updated, ui)}" for c in chats]
+        labels = [f"{c.title} · {when(c.updated, ui, seconds=True)}" if labels.count(label) > 1 else label
+                  for c, label in zip(chats, labels)]
+        return gr.update(choices=list(zip(labels, [c.id for c in chats])), value=chat_id)
 
     def _articles(self, passages) -> dict[str, ArticleInfo]:
         try:
@@ -160,78 +173,44 @@ class WebUI:
             return {}
         return {i: ArticleInfo(a.sources[0] if a.sources else "", a.url, a.text) for i, a in stored.items()}
 
-    # --- search, library, settings -------------------------------------------------------------------------
+    def _refusal_reason(self, answer: Answer, ui: str) -> str:
+        """Why a refusal shows no passage (an empty library, or nothing about the question); "" otherwise."""
+        if not answer.refusal or answer.passages:
+            return ""
+        return text(ui, "library_empty" if self._article_count() == 0 else "nothing_found")
 
-    def search(self, question: str) -> str:
-        """The passages for ``question`` as HTML (a message for an empty or unusable question)."""
+    def _problem(self, exc: Exception, ui: str) -> str:
+        """What to tell the user about a failed question, in the interface's language; the error itself is
+        logged (a RagError's message as a warning, anything else as a bug with its traceback)."""
+        if not isinstance(exc, RagError):
+            logger.error("question failed: this is a bug", exc_info=exc)
+            return text(ui, "bug")
+        logger.warning("question failed: %s", exc)
+        if isinstance(exc, QuestionError):
+            if "empty" in str(exc):
+                return text(ui, "type_first")
+            return text(ui, "too_long", limit=number(ui, self.library.max_question_chars))
+        if isinstance(exc, IndexNotBuilt):
+            return text(ui, "library_empty")
+        if isinstance(exc, (ModelNotFound, MissingPackage)):
+            return text(ui, "no_model")
+        if isinstance(exc, ModelServerError):
+            return text(ui, "server_down")
+        return text(ui, "cannot_answer")
+
+    # --- search ---------------------------------------------------------------------------------------
+
+    def search(self, question: str, scores: bool = False, request=None) -> str:
+        """The passages for ``question`` as HTML, per article with its words marked (a message for an empty or
+        unusable question)."""
+        ui = ui_language(request)
         if not question.strip():
-            return f"<p>{EMPTY_QUESTION}</p>"
+            return f"<p>{text(ui, 'type_first')}</p>"
         try:
-            return render_hits(self.library.search(question))
+            hits = self.library.search(question)
+            return render_hits(hits, self.library.marks(question, hits), ui, self._articles(hits), scores)
         except RagError as exc:  # too long, nothing but control characters, no index yet
-            return f"<p>⚠️ {html.escape(str(exc))}</p>"
-
-    def table(self, words: str = "") -> list[list]:
-        """The indexed articles containing ``words``, as table rows (read from the catalogue only)."""
-        rows = self.library.articles(words)
-        return [[r["title"], r["date"], r["language"], r["chunks"], r["sources"], r["added"]] for r in rows] \
-            or [[""] * len(TABLE_HEADERS)]
-
-    def pick_article(self, words: str, row: int) -> tuple[str, str]:
-        """(article id, what the removal would do) for a row of the table as filtered by ``words``."""
-        rows = self.library.articles(words)
-        if not 0 <= row < len(rows):
-            return "", "Select an article in the table to remove it."
-        picked = rows[row]
-        return picked["id"], (f"Remove **{escape_markdown(picked['title'])}**? Its file "
-                              f"`{escape_markdown(picked['sources'])}` is deleted from the articles folder and "
-                              "the index is rebuilt.")
-
-    def library_status(self, seen: str = "", words: str = "") -> tuple[str, Any, str]:
-        """(status line, article table (filtered by ``words``) when the index changed since ``seen``, the change
-        now seen): what the Library tab refreshes while the articles folder is watched."""
-        import gradio as gr
-
-        line, change = self.library.status_line(), self.library.last_change
-        if change is None:
-            return line, gr.update(), seen
-        stamp = change.at.isoformat()
-        noted = f": {escape_markdown(change.noted())}" if change.notes else ""
-        return (f"{line}  \n{escape_markdown(change.status_line())}{noted}",
-                self.table(words) if stamp != seen else gr.update(), stamp)
-
-    def rebuild(self) -> tuple[str, str, list[list]]:
-        """Index the articles folder; questions keep using the old version until the switch."""
-        return self._view(lambda: Change([], self.library.rebuild()))
-
-    def add(self, files: list | None) -> tuple[str, str, list[list]]:
-        paths = [Path(getattr(f, "name", f)) for f in files or []]
-        if not paths:
-            return "Choose files first.", self.library.status_line(), self.table()
-        return self._view(lambda: self.library.add(paths))
-
-    def remove(self, article_id: str) -> tuple[str, str, list[list]]:
-        return self._view(lambda: self.library.remove(article_id.strip()))
-
-    def apply_settings(self, values: dict[str, Any]) -> str:
-        try:
-            new = self.library.update_settings(values)
-        except RagError as exc:
-            return f"Not applied: {html.escape(str(exc))}"
-        return f"Applied: top_k={new.top_k}, model={html.escape(new.llm_label)}, temperature={new.temperature}, " \
-               f"max answer tokens={new.max_answer_tokens}"
-
-    def _view(self, change: Callable[[], Change]) -> tuple[str, str, list[list]]:
-        """(report, status line, article table) after making ``change``; a RagError (an unknown article, a
-        full disk, the folder gone) is the report."""
-        try:
-            made = change()
-        except RagError as exc:
-            return f"⚠️ {escape_markdown(str(exc))}", self.library.status_line(), self.table()
-        # File names are shown as text: "[x](y).md" must not become a link, nor "*a*.md" italics.
-        lines = [escape_markdown(note) for note in made.notes] + [made.report.summary()]
-        lines += [f"skipped {escape_markdown(str(p))}" for p in made.report.problems]
-        return "\n\n".join(lines), self.library.status_line(), self.table()
+            return render_problem(self._problem(exc, ui))
 
     def create_app(self):
         """The Gradio Blocks app."""
@@ -253,19 +232,53 @@ class WebUI:
         from rag.api.app import serve  # the HTTP API, in the same process (setting `api`)
 
         serve(self.library, self.create_app().queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE),
-              auth=auth, css=CSS, js=JS, show_error=False,
+              auth=auth, css=CSS, js=JS, theme=theme(), i18n=i18n(" ".join(self.library.formats)), show_error=False,
               footer_links=["api"], run_history=False,  # the footer's own "Settings" sat beside the Settings tab
               max_file_size=settings.max_file_bytes)  # bytes: "0.5mb" is not accepted
 
 
-def _problem(exc: Exception) -> str:
-    """What to tell the user about a failed question: a RagError's message (a bad question, no index or model, a
-    model server down); anything else is a bug, logged with its traceback."""
-    if isinstance(exc, RagError):
-        logger.warning("question failed: %s", exc)
-        return str(exc)
-    logger.error("question failed: this is a bug", exc_info=exc)
-    return f"something went wrong ({type(exc).__name__}); the server log has the details"
+class Answering:
+    """An answer's events read on a thread of their own, so that the loop showing them looks at ``stop`` every
+    STOP_CHECK_S even while the model computes (a prompt or a token can take seconds on a busy machine)."""
+
+    _END = object()
+
+    def __init__(self, events: Iterator[Any], stop: threading.Event) -> None:
+        self._events, self._stop = events, stop
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, name="rag-answer", daemon=True)
+        self._thread.start()
+
+    def __iter__(self) -> Iterator[Any]:
+        while not self._stop.is_set():
+            try:
+                item = self._queue.get(timeout=STOP_CHECK_S)
+            except queue.Empty:
+                continue
+            if item is self._END:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    def wait(self) -> None:
+        """Stop reading (the pipeline sees ``stop``) and wait until the model's step under way has ended."""
+        self._stop.set()
+        self._thread.join()
+
+    def _read(self) -> None:
+        try:
+            for event in self._events:
+                self._queue.put(event)
+                if self._stop.is_set():
+                    break
+        except Exception as exc:  # noqa: BLE001 - handed to the reader, which says what failed
+            self._queue.put(exc)
+        finally:
+            close = getattr(self._events, "close", None)
+            if close is not None:
+                close()  # a stopped answer ends here: llama.cpp computes no further token
+            self._queue.put(self._END)
 
 
 def _owner(request) -> str:

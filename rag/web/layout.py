@@ -1,5 +1,6 @@
 """The page: which components there are, where they sit, and which :class:`rag.web.app.WebUI` call each event
-makes. Imported only when the app is built (it imports Gradio)."""
+makes. Imported only when the app is built (it imports Gradio). Every label is an i18n key
+(:mod:`rag.web.i18n`): the browser shows it in the interface's language."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,81 +8,122 @@ from typing import Any
 import gradio as gr
 
 from rag.settings import SPECS, Settings
-from rag.web.render import TABLE_HEADERS
+from rag.web.assets import LOAD_LANGUAGE, SWITCH_LANGUAGE
+from rag.web.i18n import DEFAULT, LANGUAGES, i18n, text, ui_language
 
 # Page mechanics, not part of the API (chat, search, library, settings are).
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-PLACEHOLDER = ("### Tanya berita · Ask the news\nAnswers come only from the indexed articles, and each one is "
-               "checked against the article sentence it quotes. Try one of these:")
+POLL_S = 1.0  # how often a page asks for the status: a build's progress moves every second
+TABS = ("tab_chat", "tab_search", "tab_library", "tab_settings")
 
 
 def build(ui) -> gr.Blocks:
     """The Gradio Blocks app of ``ui``, a :class:`rag.web.app.WebUI` (which imports this module)."""
-    settings = ui.settings
-    with gr.Blocks(title="Berita QA — offline news chat") as app:
+    settings, t = ui.settings, i18n()
+    with gr.Blocks(title="Berita QA") as app:
         chat_id = gr.BrowserState(None, storage_key="rag-chat-id")  # the open chat survives a reload
-        with gr.Sidebar(label="Chats", open=True, elem_id="sidebar"):
-            new = gr.Button("+ New chat", elem_id="new-chat", variant="secondary")
-            chats = gr.Radio(choices=[], label="Saved chats", elem_id="chats")
-            with gr.Accordion("Rename or delete this chat", open=False, elem_id="chat-tools"):
-                title = gr.Textbox(label="New name", elem_id="chat-title", max_lines=1)
-                rename = gr.Button("Rename", elem_id="rename-chat", size="sm")
+        seen = gr.State({})  # what the page shows of the library (WebUI.poll)
+        with gr.Sidebar(label=t("chats"), open=True, elem_id="sidebar"):
+            new = gr.Button(t("new_chat"), elem_id="new-chat", variant="secondary")
+            chats = gr.Radio(choices=[], label=t("saved_chats"), elem_id="chats")
+            with gr.Accordion(t("chat_tools"), open=False, elem_id="chat-tools"):
+                title = gr.Textbox(label=t("new_name"), elem_id="chat-title", max_lines=1)
+                rename = gr.Button(t("rename"), elem_id="rename-chat", size="sm")
                 tool_note = gr.Markdown()
-                delete = gr.Button("Delete chat…", elem_id="delete-chat", variant="stop", size="sm")
+                delete = gr.Button(t("delete_chat"), elem_id="delete-chat", variant="stop", size="sm")
                 with gr.Row(visible=False) as confirm_delete:
-                    really_delete = gr.Button("Yes, delete", variant="stop", size="sm", elem_id="confirm-delete")
-                    keep = gr.Button("Cancel", size="sm", elem_id="cancel-delete")
-        with gr.Tab("Chat", elem_id="tab-chat"):
-            chatbot = gr.Chatbot(elem_id="chat", height=560, show_label=False, placeholder=PLACEHOLDER,
-                                 examples=[{"text": q} for q in ui.library.example_questions()],
+                    really_delete = gr.Button(t("confirm_delete"), variant="stop", size="sm", elem_id="confirm-delete")
+                    keep = gr.Button(t("cancel"), size="sm", elem_id="cancel-delete")
+        with gr.Row(elem_id="header", equal_height=True):
+            gr.Markdown(t("header"), elem_id="title")
+            language = gr.Radio([(name, code) for code, name in LANGUAGES.items()], value=DEFAULT, show_label=False,
+                                container=False, elem_id="language")
+        with gr.Tab(t("tab_chat"), elem_id="tab-chat") as chat_tab:
+            activity = gr.Markdown(elem_id="activity")  # a build under way, in one quiet line
+            with gr.Column(visible=False, elem_id="first-run") as first_run:
+                welcome = gr.Markdown()
+                starter = gr.UploadButton(t("upload"), file_count="multiple", file_types=list(ui.library.formats),
+                                          variant="primary", elem_id="first-upload")
+            starter_report = gr.Markdown(elem_id="first-report")  # stays when the panel goes: articles came
+            chatbot = gr.Chatbot(elem_id="chat", height=560, show_label=False, placeholder=t("welcome"),
+                                 examples=[{"text": q} for q in ui.library.example_questions(in_language=DEFAULT)],
                                  buttons=["copy"])
             with gr.Row(equal_height=True):
-                question = gr.Textbox(show_label=False, placeholder="Question / Pertanyaan", elem_id="question",
-                                      scale=5, max_lines=4, autofocus=True)
-                send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                stop = gr.Button("■ Stop", variant="stop", elem_id="stop", scale=1, min_width=80, visible=False)
+                question = gr.Textbox(show_label=False, placeholder=t("question"), elem_id="question", scale=5,
+                                      max_lines=4, autofocus=True)
+                send = gr.Button(t("ask"), variant="primary", elem_id="ask", scale=1, min_width=80)
+                stop = gr.Button(t("stop"), variant="stop", elem_id="stop", scale=1, min_width=80, visible=False)
             hint = gr.Markdown(elem_id="question-hint")
-        with gr.Tab("Search", elem_id="tab-search"):
+        with gr.Tab(t("tab_search"), elem_id="tab-search") as search_tab:
             with gr.Row(equal_height=True):
-                query = gr.Textbox(show_label=False, placeholder="Words or a question", elem_id="search-box",
-                                   scale=5)
-                search = gr.Button("Search", elem_id="search", scale=1, min_width=80)
+                query = gr.Textbox(show_label=False, placeholder=t("search_box"), elem_id="search-box", scale=5)
+                search = gr.Button(t("search"), elem_id="search", scale=1, min_width=80)
+            scores = gr.Checkbox(False, label=t("show_scores"), elem_id="show-scores")
             results = gr.HTML(elem_id="results")
-        with gr.Tab("Library", elem_id="tab-library"):
-            status = gr.Markdown(ui.library.status_line, elem_id="status")
-            with gr.Accordion("Index details", open=False):
-                details = gr.JSON(ui.library.status, show_label=False)
+        with gr.Tab(t("tab_library"), elem_id="tab-library") as library_tab:
+            status = gr.Markdown(elem_id="status")
+            with gr.Accordion(t("index_details"), open=False):
+                details = gr.JSON(ui.details, show_label=False)
             with gr.Row():
-                uploads = gr.File(label=f"Add articles ({' '.join(ui.library.formats)})", file_count="multiple",
-                                  elem_id="upload")
+                uploads = gr.File(label=t("add_files"), file_count="multiple", elem_id="upload")
                 with gr.Column():
-                    add = gr.Button("Add and index", variant="primary", elem_id="add")
-                    rebuild = gr.Button("Rebuild from folder", elem_id="rebuild")
+                    add = gr.Button(t("add"), variant="primary", elem_id="add")
+                    rebuild = gr.Button(t("rebuild"), elem_id="rebuild")
                     report = gr.Markdown(elem_id="report")
-            table_filter = gr.Textbox(label="Filter articles", elem_id="filter", placeholder="words in any column")
-            table = gr.Dataframe(value=ui.table, headers=TABLE_HEADERS, interactive=False, elem_id="articles",
-                                 wrap=True, column_widths=["38%", "10%", "8%", "7%", "22%", "15%"])
+            table_filter = gr.Textbox(label=t("filter"), elem_id="filter", placeholder=t("filter_hint"))
+            table = gr.HTML(elem_id="articles")
+            pick_id = gr.Textbox(elem_id="pick-id", container=False)  # hidden: a row's Remove… button fills it
+            index_key = gr.Textbox(elem_id="index-key", container=False)  # hidden: which index the page shows
             picked_id = gr.State("")
-            picked = gr.Markdown("Select an article in the table to remove it.", elem_id="picked")
+            picked = gr.Markdown(elem_id="picked")
             with gr.Row():
-                remove = gr.Button("Remove article…", variant="stop", elem_id="remove", interactive=False)
-                confirm = gr.Button("Yes, remove it", variant="stop", elem_id="confirm-remove", visible=False)
-                cancel = gr.Button("Cancel", elem_id="cancel-remove", visible=False)
-        with gr.Tab("Settings", elem_id="tab-settings"):
-            top_k = _slider(settings, "top_k")
+                confirm = gr.Button(t("confirm_remove"), variant="stop", elem_id="confirm-remove", visible=False)
+                cancel = gr.Button(t("cancel"), elem_id="cancel-remove", visible=False)
+        with gr.Tab(t("tab_settings"), elem_id="tab-settings") as settings_tab:
+            top_k = _slider(settings, "top_k", t)
             served = settings.llm_backend == "openai"  # the model is the servers' (setting llm_base_url)
-            model_spec = SPECS["llm_model"]
             model = gr.Dropdown(choices=[settings.llm_label] if served else ui.library.models,
-                                value=settings.llm_label, allow_custom_value=True, label=model_spec.label,
-                                interactive=not served,
-                                info="Set by the model servers (llm_base_url)." if served else model_spec.plain_help)
-            temperature = _slider(settings, "temperature")
-            max_tokens = _slider(settings, "max_answer_tokens")
-            applied = gr.Markdown()
-            gr.Button("Apply", elem_id="apply", variant="primary").click(
-                lambda k, m, t, n: ui.apply_settings({"top_k": int(k), "temperature": t, "max_answer_tokens": int(n),
-                                                      **({} if served else {"llm_model": m})}),
-                [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
+                                value=settings.llm_label, allow_custom_value=True, label=t("llm_model"),
+                                interactive=not served, info=t("llm_served" if served else "llm_model_help"),
+                                elem_id="model")
+            temperature = _slider(settings, "temperature", t)
+            max_tokens = _slider(settings, "max_answer_tokens", t)
+            applied = gr.Markdown(elem_id="applied")
+
+            def apply(k: float, m: str, temp: float, n: float, request: gr.Request) -> str:
+                values = {"top_k": int(k), "temperature": temp, "max_answer_tokens": int(n)}
+                return ui.apply_settings(values if served else {**values, "llm_model": m}, request)
+
+            gr.Button(t("apply"), elem_id="apply", variant="primary").click(
+                apply, [top_k, model, temperature, max_tokens], applied, api_name="apply_settings")
+
+        # --- the language and what every page polls: a build's progress, the status; on a new index version the
+        # table, the examples and the first-run panel (not every second: the chat's queue position stays shown) ---
+        polled = [activity, status, index_key, seen]
+        shown = [table, chatbot, first_run, welcome]
+
+        def poll(last: dict | None, request: gr.Request):
+            return ui.poll(last, request)
+
+        def index_view(words: str | None, request: gr.Request):
+            return ui.index_view(words, request)
+
+        def refresh(request: gr.Request):
+            """The server's texts in the page's language; the tabs' labels too, which Gradio does not translate
+            again when the language is set after the page is built."""
+            language_now = ui_language(request)
+            return (*ui.poll({}, request), *(gr.update(label=text(language_now, key)) for key in TABS))
+
+        def open_chat(open_id: str | None, request: gr.Request):
+            return ui.open_chat(open_id, request)
+
+        app.load(None, None, language, js=LOAD_LANGUAGE, **PRIVATE).then(
+            open_chat, chat_id, [chatbot, chat_id, chats], **PRIVATE).then(
+            refresh, None, [*polled, chat_tab, search_tab, library_tab, settings_tab], show_progress="hidden",
+            **PRIVATE)
+        language.input(None, language, None, js=SWITCH_LANGUAGE, **PRIVATE)
+        gr.Timer(POLL_S).tick(poll, seen, polled, queue=False, show_progress="hidden", **PRIVATE)
+        index_key.change(index_view, table_filter, shown, show_progress="hidden", **PRIVATE)
 
         # --- chat events: one answer at a time in-process, more with model servers (waiting users see their place) ---
         def converse(message: str, messages: list, open_id: str | None, request: gr.Request):
@@ -110,13 +152,9 @@ def build(ui) -> gr.Blocks:
 
         def stop_answer(request: gr.Request):
             ui.stop(request)
+            return idle()
 
-        stop.click(stop_answer, None, None, queue=False, **PRIVATE)
-
-        def open_chat(open_id: str | None, request: gr.Request):
-            return ui.open_chat(open_id, request)
-
-        app.load(open_chat, chat_id, [chatbot, chat_id, chats], **PRIVATE)
+        stop.click(stop_answer, None, [send, stop], queue=False, **PRIVATE)
         chats.input(open_chat, chats, [chatbot, chat_id, chats], **PRIVATE)
         new.click(lambda: ([], None, gr.update(value=None), "", ""), None, [chatbot, chat_id, chats, question, hint],
                   queue=False, **PRIVATE)
@@ -133,51 +171,60 @@ def build(ui) -> gr.Blocks:
         really_delete.click(delete_chat, chat_id, [chatbot, chat_id, chats, confirm_delete], **PRIVATE)
 
         # --- search ---
-        search.click(ui.search, query, results, api_name="search")
-        query.submit(ui.search, query, results, **PRIVATE)
+        def find(words: str, with_scores: bool, request: gr.Request) -> str:
+            return ui.search(words, with_scores, request)
 
-        # --- library: its own queue, so questions are answered while a rebuild runs ---
-        def pick(words: str, event: gr.SelectData):
-            article_id, text = ui.pick_article(words, event.index[0])
-            return article_id, text, gr.update(interactive=bool(article_id)), gr.update(visible=False), \
-                gr.update(visible=False)
+        search.click(find, [query, scores], results, api_name="search")
+        query.submit(find, [query, scores], results, **PRIVATE)
+        scores.input(find, [query, scores], results, **PRIVATE)
 
-        def confirm_removal(article_id: str):
-            return gr.update(visible=not article_id), gr.update(visible=bool(article_id)), \
-                gr.update(visible=bool(article_id))
+        # --- library: its own queue, so questions are answered while a rebuild runs; its status line shows the
+        # build's progress (polled), the report the outcome ---
+        def add_files(files: list | None, request: gr.Request):
+            return ui.add(files, request)
 
-        def removed(article_id: str):
-            report_text, status_text, rows = ui.remove(article_id)
-            return (report_text, status_text, rows, "", "Select an article in the table to remove it.",
-                    gr.update(visible=True, interactive=False), gr.update(visible=False), gr.update(visible=False))
+        def rebuild_folder(request: gr.Request):
+            return ui.rebuild(request)
 
-        table.select(pick, table_filter, [picked_id, picked, remove, confirm, cancel], **PRIVATE)
-        remove.click(confirm_removal, picked_id, [remove, confirm, cancel], queue=False, **PRIVATE)
-        cancel.click(lambda: (gr.update(visible=True), gr.update(visible=False), gr.update(visible=False)), None,
-                     [remove, confirm, cancel], queue=False, **PRIVATE)
-        confirm.click(removed, picked_id, [report, status, table, picked_id, picked, remove, confirm, cancel],
-                      concurrency_id="library", **PRIVATE).then(ui.library.status, None, details, **PRIVATE)
-        add.click(lambda files, progress=gr.Progress(track_tqdm=True): ui.add(files), uploads,
-                  [report, status, table], api_name="add_articles", concurrency_id="library").then(
-            ui.library.status, None, details, **PRIVATE)
-        rebuild.click(lambda progress=gr.Progress(track_tqdm=True): ui.rebuild(), None, [report, status, table],
-                      api_name="rebuild", concurrency_id="library").then(ui.library.status, None, details,
-                                                                           **PRIVATE)
+        def pick(value: str, request: gr.Request):
+            return ui.pick_article(value or "", request)
 
-        def remove_article(article_id: str) -> tuple[str, str, list[list]]:
+        def removed(article_id: str, words: str | None, request: gr.Request):
+            return (*ui.remove(article_id, words, request), "", gr.update(visible=False), gr.update(visible=False))
+
+        def remove_article(article_id: str) -> tuple[str, str, str]:
             return ui.remove(article_id)
 
+        def filter_table(words: str | None, request: gr.Request) -> str:
+            return ui.table(words, request)
+
+        def changed(event) -> None:
+            """After an upload or a re-index: the upload box emptied, the filter applied again, the details."""
+            event.then(lambda: None, None, uploads, **PRIVATE).then(filter_table, table_filter, table, **PRIVATE).then(
+                ui.details, None, details, **PRIVATE)
+
+        library_event: dict[str, Any] = {"concurrency_id": "library", "show_progress": "minimal"}
+        changed(add.click(add_files, uploads, [report, status, table], api_name="add_articles",
+                          show_progress_on=[report], **library_event))
+        changed(starter.upload(add_files, starter, [starter_report, status, table], show_progress_on=[starter_report],
+                               **library_event, **PRIVATE))
+        changed(rebuild.click(rebuild_folder, None, [report, status, table], api_name="rebuild",
+                              show_progress_on=[report], **library_event))
+        pick_id.change(pick, pick_id, [picked_id, picked, confirm, cancel], **PRIVATE)
+        cancel.click(lambda: ("", "", gr.update(visible=False), gr.update(visible=False)), None,
+                     [picked_id, picked, confirm, cancel], queue=False, **PRIVATE)
+        confirm.click(removed, [picked_id, table_filter], [report, status, table, picked, confirm, cancel],
+                      show_progress_on=[report], **library_event, **PRIVATE).then(ui.details, None, details,
+                                                                                 **PRIVATE)
         gr.api(remove_article, api_name="remove_article", concurrency_id="library")  # for scripts: by id
-        table_filter.change(ui.table, table_filter, table, **PRIVATE)
-        seen_change = gr.State("")
-        gr.Timer(5).tick(ui.library_status, [seen_change, table_filter], [status, table, seen_change], queue=False,
-                         **PRIVATE)
+        table_filter.change(filter_table, table_filter, table, **PRIVATE)
     return app
 
 
-def _slider(settings: Settings, name: str) -> gr.Slider:
-    """A setting's slider at its current value, on its declared scale, with its declared label and help."""
+def _slider(settings: Settings, name: str, t) -> gr.Slider:
+    """A setting's slider at its current value, on its declared scale, with its label and help in the
+    interface's language."""
     spec = SPECS[name]
     assert spec.scale, f"setting {name!r} declares no scale for a slider"
     low, high, step = spec.scale
-    return gr.Slider(low, high, value=getattr(settings, name), step=step, label=spec.label, info=spec.plain_help)
+    return gr.Slider(low, high, value=getattr(settings, name), step=step, label=t(name), info=t(f"{name}_help"))

@@ -2,7 +2,8 @@
 
 All article text is escaped: nothing in an article can run in the page or become a link. Each answer carries
 its sources, grouped per article, with anchors unique to that answer (``{key}-s{n}``), so the ``[n]`` links
-of an older answer still open that answer's passages.
+of an older answer still open that answer's passages. Labels are in the interface's language (``ui``,
+:mod:`rag.web.i18n`); the answer's own text is in the question's.
 """
 from __future__ import annotations
 
@@ -12,19 +13,7 @@ from dataclasses import dataclass
 
 from rag.answer.records import QUOTE_LABELS, Answer, Citation, strip_markers
 from rag.types import Hit
-
-TABLE_HEADERS = ["Title", "Date", "Language", "Chunks", "Source file", "Added"]  # WebUI.table's columns
-# Labels of the chat, in the question's language.
-LABELS = {
-    "id": {"searching": "Mencari di artikel…", "writing": "Menulis jawaban — belum diperiksa…",
-           "evidence": "Bukti dari artikel", "details": "Rincian teknis", "sources": "Sumber",
-           "articles": "artikel", "dropped": "Dihapus dari jawaban (tidak didukung artikel)",
-           "open": "Buka artikel", "stopped": "Dihentikan. Bukti yang sudah ditemukan:", "scores": "Skor"},
-    "en": {"searching": "Searching the articles…", "writing": "Writing the answer — not checked yet…",
-           "evidence": "Evidence from the articles", "details": "Technical details", "sources": "Sources",
-           "articles": "articles", "dropped": "Removed from the answer (not supported by the articles)",
-           "open": "Open article", "stopped": "Stopped. The evidence found so far:", "scores": "Scores"},
-}
+from rag.web.i18n import LANGUAGES, count_articles, text
 
 
 @dataclass
@@ -36,12 +25,13 @@ class ArticleInfo:
     text: str
 
 
-def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language, LABELS["en"])
+def escape_markdown(raw: str) -> str:
+    return html.escape(raw).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
 
 
-def escape_markdown(text: str) -> str:
-    return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("`", "\\`")
+def code(raw: str) -> str:
+    """A file or folder name in a Markdown message, shown as written (a code span would show escapes)."""
+    return f"<code>{html.escape(raw)}</code>"
 
 
 def message_text(content) -> str:
@@ -51,26 +41,31 @@ def message_text(content) -> str:
     return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
-def render_searching(language: str) -> str:
-    return f'<p class="state">{labels(language)["searching"]}</p>'
+def render_searching(ui: str) -> str:
+    return f'<p class="state">{text(ui, "searching")}</p>'
 
 
-def render_evidence(key: str, evidence: list[Citation], language: str, draft: str = "") -> str:
+def render_problem(message: str) -> str:
+    """A message about a question that could not be answered (marked by the page's CSS, not an emoji)."""
+    return f'<p class="problem">{html.escape(message)}</p>'
+
+
+def render_evidence(key: str, evidence: list[Citation], ui: str, draft: str = "") -> str:
     """What the chat shows while the model writes: the evidence, then the draft marked as not checked yet."""
-    parts = [f"**{labels(language)['evidence']}**", *(render_quote(key, c) for c in evidence),
-             f'<p class="state">{labels(language)["writing"]}</p>']
+    parts = [f"**{text(ui, 'evidence')}**", *(render_quote(key, c) for c in evidence),
+             f'<p class="state">{text(ui, "writing_answer")}</p>']
     if draft.strip():
         parts.append(f'<p class="draft">{_lines(html.escape(strip_markers(draft)))}</p>')
     return "\n\n".join(parts)
 
 
-def render_stopped(key: str, evidence: list[Citation], passages: list[Hit], language: str,
+def render_stopped(key: str, evidence: list[Citation], passages: list[Hit], ui: str,
                    articles: Mapping[str, ArticleInfo], headline: str = "") -> str:
     """An answer stopped by the user (or cut off by ``headline``, an error): the evidence already found stays
     readable and cited."""
     quotes = "\n\n".join(render_quote(key, c) for c in evidence)
-    return "\n\n".join(filter(None, [headline or f"_{labels(language)['stopped']}_", quotes,
-                                     render_sources(key, passages, _highlights(evidence), language, articles)]))
+    return "\n\n".join(filter(None, [headline or f"_{text(ui, 'stopped')}_", quotes,
+                                     render_sources(key, passages, _highlights(evidence), ui, articles)]))
 
 
 def render_quote(key: str, citation: Citation) -> str:
@@ -80,14 +75,18 @@ def render_quote(key: str, citation: Citation) -> str:
             f"{_link(key, citation.number)}")
 
 
-def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo], as_of: str = "") -> str:
-    """A finished answer as one chat message: the checked text or the quote or the refusal, then its sources."""
-    words = labels(answer.language)
-    if answer.refusal:  # with what the articles do say about it, when they cover the subject
-        return "\n\n".join([escape_markdown(answer.text), *(render_quote(key, c) for c in answer.closest),
-                            _details(words["details"], [answer.refusal]),
-                            render_sources(key, answer.passages, _highlights(answer.closest), answer.language,
-                                           articles)])
+def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo], as_of: str = "", ui: str = "en",
+                  reason: str = "") -> str:
+    """A finished answer as one chat message: the checked text or the quote or the refusal, then its sources.
+
+    A refusal shows what the articles do say about the subject, when they cover it, and ``reason`` (why nothing
+    is shown, in the interface's language); its technical reason stays in the server log.
+    """
+    if answer.refusal:
+        return "\n\n".join(filter(None, [escape_markdown(answer.text), *(render_quote(key, c) for c in answer.closest),
+                                         reason and f'<p class="reason">{html.escape(reason)}</p>',
+                                         render_sources(key, answer.passages, _highlights(answer.closest), ui,
+                                                        articles)]))
     lines, cited = [], []
     for sentence in answer.sentences:
         if not sentence.is_claim:
@@ -102,20 +101,35 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         message = "**" + " ".join(lines) + "**\n\n" + "\n\n".join(render_quote(key, c) for c in answer.evidence)
     if as_of:
         message = f'<p class="as-of">{html.escape(as_of)}</p>\n\n{message}'
-    if answer.dropped:
-        message += "\n\n" + _details(words["dropped"], [f"{strip_markers(s.text)} ({'; '.join(s.problems)})"
-                                                         for s in answer.dropped])
+    if answer.dropped:  # the sentences only: why each failed its check is for the log
+        message += "\n\n" + _details(text(ui, "dropped"), [strip_markers(s.text) for s in answer.dropped])
     highlights = _highlights(cited + list(answer.evidence))
-    return message + "\n\n" + render_sources(key, answer.passages, highlights, answer.language, articles)
+    return message + "\n\n" + render_sources(key, answer.passages, highlights, ui, articles)
 
 
 def render_sources(key: str, passages: Sequence[Hit], highlights: Mapping[int, list[tuple[int, int]]],
-                   language: str, articles: Mapping[str, ArticleInfo]) -> str:
+                   ui: str, articles: Mapping[str, ArticleInfo]) -> str:
     """An answer's passages as a collapsible block, grouped per article (title, date and file once), each
-    passage with its supporting sentences marked; the full article and the scores behind toggles."""
+    passage with its supporting sentences marked; the full article behind a toggle."""
     if not passages:
         return ""
-    words = labels(language)
+    blocks, count = _article_blocks(key, passages, highlights, ui, articles, scores=False)
+    summary = f"{text(ui, 'sources')} · {count_articles(ui, count)}"
+    return f'<details class="sources" id="{key}-sources"><summary>{summary}</summary>{blocks}</details>'
+
+
+def render_hits(hits: list[Hit], marks: Mapping[int, list[tuple[int, int]]], ui: str,
+                articles: Mapping[str, ArticleInfo], scores: bool = False) -> str:
+    """Search results grouped per article, overlapping passages joined, the question's words marked; each
+    passage's score (and its legs') only with ``scores``."""
+    if not hits:
+        return f"<p>{text(ui, 'no_passages')}</p>"
+    return f'<div class="hits">{_article_blocks("hit", hits, marks, ui, articles, scores)[0]}</div>'
+
+
+def _article_blocks(key: str, passages: Sequence[Hit], highlights: Mapping[int, list[tuple[int, int]]], ui: str,
+                    articles: Mapping[str, ArticleInfo], scores: bool) -> tuple[str, int]:
+    """Passages (numbered from 1) grouped per article as HTML blocks, and how many articles."""
     groups: dict[str, list[tuple[int, Hit]]] = {}
     for number, hit in enumerate(passages, 1):
         groups.setdefault(hit.article_id, []).append((number, hit))
@@ -128,40 +142,44 @@ def render_sources(key: str, passages: Sequence[Hit], highlights: Mapping[int, l
         if info and info.url and info.url.startswith(("http://", "https://")):
             head.append(f'<a href="{html.escape(info.url, quote=True)}" target="_blank" rel="noopener noreferrer">'
                         f"{html.escape(info.url)}</a>")
-        elif info:
-            head.append(f'<span class="file">{html.escape(info.source)}</span>')
+        elif info:  # the file, without the id of a JSONL line
+            head.append(f'<span class="file">{html.escape(info.source.partition("#")[0])}</span>')
         body = []
-        for numbers, start, text in _merged(numbered):
+        for numbers, start, passage in _merged(numbered):
             numbers = sorted(numbers)
             anchors = "".join(f'<span id="{key}-s{n}"></span>' for n in numbers[1:])
             spans = [span for n in numbers for span in highlights.get(n, [])]
             body.append(f'<div class="passage" id="{key}-s{numbers[0]}">{anchors}<span class="num">'
-                        f'{"".join(f"[{n}]" for n in numbers)}</span> {_marked(text, start, spans)}</div>')
+                        f'{"".join(f"[{n}]" for n in numbers)}</span> {_marked(passage, start, spans)}</div>')
         if info:
             spans = [span for n, _ in numbered for span in highlights.get(n, [])]
-            body.append(f'<details class="full"><summary>{words["open"]}</summary><div class="fulltext">'
+            body.append(f'<details class="full"><summary>{text(ui, "open_article")}</summary><div class="fulltext">'
                         f"{_marked(info.text, 0, spans)}</div></details>")
-        scores = [f"[{n}] {html.escape(hit.article_id)} · chunk {hit.chunk_id} · chars {hit.start}–{hit.end} · "
-                  f"score {hit.score:.3f}" + "".join(f" · {name} {value:.3f}" for name, value in
-                                                     (("dense", hit.dense_score), ("bm25", hit.lexical_score))
-                                                     if value is not None) for n, hit in numbered]
-        body.append(f'<details class="tech"><summary>{words["scores"]}</summary>{"<br>".join(scores)}</details>')
+        if scores:
+            lines = [f"[{n}] {html.escape(hit.article_id)} · score {hit.score:.3f}" + "".join(
+                f" · {name} {value:.3f}" for name, value in (("dense", hit.dense_score), ("bm25", hit.lexical_score))
+                if value is not None) for n, hit in numbered]
+            body.append(f'<p class="scores">{"<br>".join(lines)}</p>')
         blocks.append(f'<div class="article"><p class="article-head">{" · ".join(head)}</p>{"".join(body)}</div>')
-    summary = f"{words['sources']} · {len(groups)} {words['articles']}"
-    return f'<details class="sources" id="{key}-sources"><summary>{summary}</summary>{"".join(blocks)}</details>'
+    return "".join(blocks), len(groups)
 
 
-def render_hits(hits: list[Hit]) -> str:
-    """Search results: passages as HTML, escaped, with their article, date and scores."""
-    if not hits:
-        return "<p>No matching passages.</p>"
-    parts = []
-    for number, hit in enumerate(hits, 1):
-        date = f" · {html.escape(hit.published)}" if hit.published else ""
-        parts.append(f'<div class="source" id="source-{number}"><h4>[{number}] {html.escape(hit.title)}{date}</h4>'
-                     f'<p class="meta">{html.escape(hit.article_id)} · score {hit.score:.3f}</p>'
-                     f"<p>{html.escape(hit.text)}</p></div>")
-    return "\n".join(parts)
+def render_library(rows: list[dict], ui: str, filtered: bool = False) -> str:
+    """The indexed articles (rows of ``Library.articles``) as a table that a phone shows as stacked cards, each
+    with its Remove… button (the page's script passes the article id on)."""
+    if not rows:
+        return f'<p class="empty">{text(ui, "no_match" if filtered else "no_articles")}</p>'
+    columns = {"title": "title", "date": "date", "language": "article_language", "sources": "file", "added": "added"}
+    head = "".join(f"<th>{text(ui, label)}</th>" for label in columns.values())
+    body = []
+    for row in rows:
+        files = ", ".join(dict.fromkeys(source.partition("#")[0] for source in row["sources"].split(", ")))
+        shown = {**row, "language": LANGUAGES.get(row["language"], row["language"]), "sources": files}
+        cells = "".join(f'<td class="{field}" data-label="{text(ui, label)}">{html.escape(str(shown[field]))}</td>'
+                        for field, label in columns.items())
+        body.append(f'<tr>{cells}<td class="actions"><button class="remove" data-article='
+                    f'"{html.escape(row["id"], quote=True)}">{text(ui, "remove")}</button></td></tr>')
+    return f'<table class="library"><thead><tr>{head}<th></th></tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def _merged(numbered: list[tuple[int, Hit]]) -> list[tuple[list[int], int, str]]:
@@ -170,8 +188,8 @@ def _merged(numbered: list[tuple[int, Hit]]) -> list[tuple[list[int], int, str]]
     merged: list[tuple[list[int], int, str]] = []
     for number, hit in sorted(numbered, key=lambda nh: nh[1].start):
         if merged and hit.start <= merged[-1][1] + len(merged[-1][2]):
-            numbers, start, text = merged[-1]
-            merged[-1] = (numbers + [number], start, text + hit.text[start + len(text) - hit.start:])
+            numbers, start, joined = merged[-1]
+            merged[-1] = (numbers + [number], start, joined + hit.text[start + len(joined) - hit.start:])
         else:
             merged.append(([number], hit.start, hit.text))
     return merged
@@ -190,14 +208,15 @@ def _highlights(citations: Sequence[Citation]) -> dict[int, list[tuple[int, int]
     return out
 
 
-def _marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
-    """``text`` (which starts at article offset ``offset``), escaped, with the article-offset ``spans`` in <mark>."""
+def _marked(passage: str, offset: int, spans: list[tuple[int, int]]) -> str:
+    """``passage`` (which starts at article offset ``offset``), escaped, with the article-offset ``spans`` in
+    <mark>."""
     out, position = [], 0
-    for start, end in sorted((max(s - offset, 0), min(e - offset, len(text))) for s, e in spans):
+    for start, end in sorted((max(s - offset, 0), min(e - offset, len(passage))) for s, e in spans):
         if start >= position and end > start:
-            out += [html.escape(text[position:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+            out += [html.escape(passage[position:start]), "<mark>", html.escape(passage[start:end]), "</mark>"]
             position = end
-    out.append(html.escape(text[position:]))
+    out.append(html.escape(passage[position:]))
     return _lines("".join(out))
 
 

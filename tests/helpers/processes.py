@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,31 @@ def guarded_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]
     env = {k: v for k, v in merged.items() if v is not None}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")]))
     return env
+
+
+@contextlib.contextmanager
+def busy_cpus(extra: int = 1) -> Iterator[None]:
+    """Every CPU kept busy, by one spinning process per CPU and ``extra`` more, until the block ends: the load
+    under which Ctrl-C and Stop must still answer within a second."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range((os.cpu_count() or 2) + extra)]
+    try:
+        time.sleep(0.5)  # every spinner running
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def stops_on_ctrl_c(process: subprocess.Popen, within: float = 1.0) -> None:
+    """Send ``process`` Ctrl-C while every CPU is busy (as when the rest of the suite runs): it must exit with 0
+    within ``within`` seconds."""
+    with busy_cpus():
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert time.monotonic() - started < within
 
 
 def free_port() -> int:

@@ -108,7 +108,7 @@ def ask(client, request: Request, history: Chat, deadline: float) -> Chat:
     request.answer = request.sources = _text(last.get("content", "")).strip()  # the answer holds its sources
     if last.get("role") != "assistant" or request.answer in ("", "…"):
         request.error = f"no answer: {request.answer!r}"
-    elif request.answer.startswith("⚠️ ") and not request.answer.startswith("⚠️ ~~"):
+    elif request.answer.startswith('<p class="problem">'):
         request.error = f"the app reported a failure: {request.answer[:200]}"  # chat()'s error message
     elif 'class="passage"' not in request.sources:
         request.error = "no passages shown"
