@@ -96,6 +96,20 @@ def test_questions_are_answered_with_the_supporting_sentence_highlighted(page, q
     page.screenshot(path=str(tmp_path / "answer.png"))
 
 
+def test_a_detail_the_articles_do_not_give_is_refused_with_the_closest_sentence(page, tmp_path):
+    """A near-miss: the marathon is covered, its runners counted, its spectators not. No answer is shown as
+    checked; the reply says the articles do not state it and quotes the closest sentence, highlighted."""
+    text = ask(page, "How many spectators watched the Calder Bay Marathon?")
+    assert text.startswith("The articles cover this but do not answer"), text
+    last = page.locator("#chat .message").last
+    quoted = re.search("“(.+?)”", last.locator("blockquote").first.inner_text())
+    assert quoted, text
+    closest = quoted.group(1)
+    assert any(closest in mark for mark in last.locator("details.sources .passage mark").all_inner_texts())
+    assert "18,500" not in text.split("“")[0]  # the runners are not the spectators
+    page.screenshot(path=str(tmp_path / "near-miss.png"))
+
+
 def test_the_landing_examples_come_from_the_index_and_are_answered(page):
     examples = page.locator("#chat .examples button").all_inner_texts()
     titles = ["Raka Pradipta Juara Tunggal Putra", "Greyhaven Library", "PanenKita"]  # the newest sample articles

@@ -176,8 +176,10 @@ def test_a_first_day_with_the_web_chat(tmp_path):
         page.get_by_role("tab", name="Settings").click()
         page.locator("#model input").fill("mistral-7b")
         page.locator("#model input").press("Enter")
+        page.locator("#model input").press("Tab")  # the typed value is the dropdown's once the box is left, too
         page.locator("#apply").click()
-        expect(page.locator("#applied")).to_contain_text("Not applied: the model “mistral-7b” cannot be loaded")
+        expect(page.locator("#applied")).to_contain_text("Not applied: the model “mistral-7b” cannot be loaded",
+                                                         timeout=60_000)
 
         # Search: one heading per article, the question's words marked, scores only on request.
         page.get_by_role("tab", name="Search").click()
