@@ -29,6 +29,7 @@ COLUMNS = [("answer_precision", "answer prec."), ("coverage", "coverage"),
            ("gold_contained", "gold in answer"), ("gold_shown", "gold in answer or its evidence"),
            ("exact_match", "EM"), ("token_f1", "F1"),
            ("false_refusal_rate", "false refusals"), ("refusal_accuracy", "refusal acc."),
+           ("near_miss_refused", "near-miss refused"), ("off_corpus_refused", "off-corpus refused"),
            ("citation_precision", "citation prec."), ("answers_with_unsupported_sentence", "unsupported shown"),
            ("drafts_with_unsupported_sentence", "drafts unsupported"), ("extractive_answers", "quoted"),
            ("evidence_contains_gold", "gold in evidence")]

@@ -64,7 +64,19 @@ def strict(text: str, question: str, answer: str) -> list[dict[str, str]]:
             {"role": "user", "content": CHECK_USER.format(text=text, question=question, answer=answer)}]
 
 
-VARIANTS = {"zero-shot": zero_shot, "few-shot": few_shot, "strict": strict}
+ANSWERS_IT_SYSTEM = ("You check whether a news text answers a question. Reply only Yes if the text states what "
+                     "the question asks (the asked person, role, time, place, quantity or reason), or No if it is only "
+                     "about the same subject.")
+
+
+def answers_it(text: str, question: str, answer: str) -> list[dict[str, str]]:
+    """Without the proposed answer: for a quote, the answer is the text itself."""
+    return [{"role": "system", "content": ANSWERS_IT_SYSTEM},
+            {"role": "user", "content": f"Text: {text}\nQuestion: {question}\nDoes the text answer the question? "
+                                        "Yes or No?"}]
+
+
+VARIANTS = {"zero-shot": zero_shot, "few-shot": few_shot, "strict": strict, "answers-it": answers_it}
 
 
 def cited(detail: dict) -> str:
@@ -81,12 +93,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--quotes", action="store_true", help="only the answers that are the quoted evidence")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     generator = Library(Settings.load({}, env={})).pipeline.generator
     for run in args.runs:
         details = [d for d in json.loads(run.read_text(encoding="utf-8"))["answer_details"]
-                   if not d["refusal"] and d["sentences"]]
+                   if not d["refusal"] and d["sentences"] and (d["extractive"] or not args.quotes)]
         for name in args.variants.split(","):
             build = VARIANTS[name]
             prefix = common_lines([generator.render_chat(build("a", "a?", "a"))[0],

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 INSTRUCTIONS = ("Berita QA answers questions from a collection of news articles (Indonesian and English) and "
                 "nothing else. `ask` gives an answer whose sentences were each checked against the article "
-                "sentence it cites ([n] markers; `citations`); it says so when the articles do not answer. "
+                "sentence it cites ([n] markers; `citations`), shown only when that sentence states it as the "
+                "answer to the question; otherwise it says the articles do not state it and quotes the closest. "
                 "`search_articles` finds passages, `list_articles` lists what is indexed.")
 
 

@@ -25,8 +25,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirm_delete": "Ya, hapus", "cancel": "Batal", "open_chat_first": "Buka percakapan dulu.",
         "empty_name": "Nama percakapan tidak boleh kosong.",
         "tab_chat": "Tanya", "tab_search": "Cari", "tab_library": "Perpustakaan", "tab_settings": "Pengaturan",
-        "welcome": "### Tanya berita\nJawaban hanya diambil dari artikel yang diindeks, dan setiap jawaban diperiksa "
-                   "terhadap kalimat artikel yang dikutipnya.",
+        "welcome": "### Tanya berita\nJawaban hanya diambil dari artikel yang diindeks, dan setiap jawaban diperiksa: "
+                   "kalimat artikel yang dikutipnya harus menyatakannya sebagai jawaban atas pertanyaan itu.",
         "question": "Pertanyaan", "ask": "Tanya", "stop": "■ Berhenti",
         "first_run": "### Belum ada artikel\nBerita QA menjawab pertanyaan dari artikel berita Anda sendiri, tanpa "
                      "internet. Taruh berkas artikel ({formats}) di folder {folder}: yang ditaruh di sana "
@@ -104,8 +104,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "delete_chat": "Delete chat…", "confirm_delete": "Yes, delete", "cancel": "Cancel",
         "open_chat_first": "Open a chat first.", "empty_name": "A chat's name cannot be empty.",
         "tab_chat": "Chat", "tab_search": "Search", "tab_library": "Library", "tab_settings": "Settings",
-        "welcome": "### Ask the news\nAnswers come only from the indexed articles, and each one is checked against "
-                   "the article sentence it quotes.",
+        "welcome": "### Ask the news\nAnswers come only from the indexed articles, and each one is checked: the "
+                   "article sentence it quotes must state it as the answer to the question.",
         "question": "Question", "ask": "Ask", "stop": "■ Stop",
         "first_run": "### No articles yet\nBerita QA answers questions from your own news articles, with no "
                      "internet. Put article files ({formats}) in the folder {folder}: what you put there is "
