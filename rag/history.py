@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.answer.questions import plain_text
 from rag.errors import ChatNameError, UnknownChat
 
 SCHEMA = """
@@ -122,8 +123,8 @@ class ChatHistory:
 
 
 def title_of(question: str) -> str:
-    """A chat's default name: its first question, cut at a word boundary."""
-    text = " ".join(question.split()) or "New chat"
+    """A chat's default name: its first question as plain text (no tags), cut at a word boundary."""
+    text = plain_text(question) or "New chat"
     if len(text) <= TITLE_LENGTH:
         return text
     return text[:TITLE_LENGTH].rsplit(" ", 1)[0] + "…"

@@ -117,7 +117,7 @@ def test_a_first_day_with_the_web_chat(tmp_path):
             time.sleep(0.2)
         counts = [tuple(map(int, m.groups())) for line in seen if (m := re.search(r"(\d+)/(\d+)$", line))]
         assert any(line.startswith("Mengindeks 9 artikel…") for line in seen), seen
-        assert any(0 < done < total for done, total in counts) and len(counts) >= 3, seen  # it moved
+        assert any(0 < done < total for done, total in counts) and len(counts) >= 2, seen  # it moved (polled each 1 s)
 
         # Questions in Indonesian: a question pasted with its tags is answered as without them, shown as typed.
         reply = answer(page, "<b>Berapa</b> warga yang mengungsi karena banjir di Demak?")
@@ -148,6 +148,7 @@ def test_a_first_day_with_the_web_chat(tmp_path):
         title = "Berapa harga beras medium sekarang? · "
         assert labels[0].startswith(title) and labels[2].startswith(title) and labels[0] != labels[2], labels
         assert all(re.search(r" · (\d+ \w+ )?\d\d:\d\d(:\d\d)?$", label) for label in labels), labels
+        assert not any("<b>" in label for label in labels), labels  # a pasted question's tags are not its title
         saved.nth(2).click()  # the first chat: the question asked of the empty library
         expect(page.locator("#chat .message").last).to_contain_text("Perpustakaan masih kosong")
         expect(page.locator("#chat .bot.message")).to_have_count(1)

@@ -79,6 +79,7 @@ def test_turns_survive_a_killed_process(tmp_path):
 
 def test_titles_are_cut_at_a_word():
     assert title_of("  Berapa   harga beras? ") == "Berapa harga beras?"
+    assert title_of("<b>Berapa</b> harga beras?") == "Berapa harga beras?"  # a pasted question, tags and all
     long = title_of("kata " * 30)
     assert long.endswith("…") and len(long) <= 61 and not long[:-1].endswith(" ")
     assert title_of("") == "New chat"

@@ -27,13 +27,18 @@ def clean_question(question: str) -> str:
 
     Raises QuestionError with a message for the user when nothing is left or it is over MAX_QUESTION_CHARS.
     """
-    text = " ".join("".join(map(_plain_char, _TERMINAL_ESCAPES.sub(" ", _TAGS.sub(" ", question)))).split())
+    text = plain_text(question)
     if not text:
         raise QuestionError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question is too long ({len(text):,} characters; the limit is "
                             f"{MAX_QUESTION_CHARS:,}): ask a shorter question")
     return text
+
+
+def plain_text(question: str) -> str:
+    """``question`` as one line of plain text (see :func:`clean_question`), possibly empty."""
+    return " ".join("".join(map(_plain_char, _TERMINAL_ESCAPES.sub(" ", _TAGS.sub(" ", question)))).split())
 
 
 def _plain_char(char: str) -> str:
