@@ -17,7 +17,7 @@ from rag.llm.base import TextGenerator
 from rag.types import Question
 
 # English instructions for every question: on the dev sets they separate right from wrong answers better than
-# Indonesian ones, for Indonesian questions too (bench/RESULTS.md §10).
+# Indonesian ones, for Indonesian questions too (bench/RESULTS.md §12).
 CHECK_SYSTEM = ("You check answers to questions about news. Reply only Yes if the text states that the proposed "
                 "answer is the answer to this question (the asked person, role, time, place and quantity), or No "
                 "if the text does not say so.")
