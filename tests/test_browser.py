@@ -105,7 +105,8 @@ def test_a_detail_the_articles_do_not_give_is_refused_with_the_closest_sentence(
     quoted = re.search("“(.+?)”", last.locator("blockquote").first.inner_text())
     assert quoted, text
     closest = quoted.group(1)
-    assert any(closest in mark for mark in last.locator("details.sources .passage mark").all_inner_texts())
+    marks = last.locator("details.sources .passage mark").all_text_contents()
+    assert any(closest in mark for mark in marks), (closest, marks)
     assert "18,500" not in text.split("“")[0]  # the runners are not the spectators
     page.screenshot(path=str(tmp_path / "near-miss.png"))
 
