@@ -86,9 +86,11 @@ class Pipeline:
         if decision.refusal:
             yield self._refuse(answer, decision.refusal, started)
             return
-        checked, settling = check_draft(draft, asked, ranking, found.embedder), time.perf_counter()
+        checked = check_draft(draft, asked, ranking, found.embedder)
+        settling = time.perf_counter()
         answer = settle(answer, asked, checked, best, self._assessor(asked))
-        answer.timings.check, answer.timings.total = time.perf_counter() - settling, time.perf_counter() - started
+        answer.timings.check = time.perf_counter() - settling
+        answer.timings.total = time.perf_counter() - started
         yield answer
 
     def _assessor(self, question: Question) -> Callable[[Answer], Assessment] | None:
