@@ -271,10 +271,22 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
+    from rag.eval.open_questions import open_table
     from rag.eval.run import evaluate
 
     ks = args.k
     report = evaluate(args.articles, args.questions, settings, ks, args.answers, args.limit, args.spread)
+    if "open_answers" in report:
+        print(open_table(report["open_answers"]))
+    else:
+        _print_closed(report, ks)
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"report: {args.report}")
+    return 0
+
+
+def _print_closed(report: dict, ks: tuple[int, ...]) -> None:
     questions = report["questions"]
     print(f"{questions['total']} questions ({questions['answerable']} answerable), "
           f"{report['articles']['indexed']} articles indexed, {len(report['articles']['skipped'])} skipped")
@@ -287,10 +299,6 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{name}: {'-' if value is None else f'{value:.3f}'}")
     for name, value in {**report["latency"], **report.get("latency_answers", {})}.items():
         print(f"latency {name}: " + ", ".join(f"{k} {v:.3f}s" for k, v in value.items()))
-    if args.report:
-        args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
-        print(f"report: {args.report}")
-    return 0
 
 
 def _cmd_info(args: argparse.Namespace, settings: Settings) -> int:

@@ -74,6 +74,8 @@ class Question:
     language: str
     reply_language: str
     kind: str | None            # the kind of answer asked for: "number", "date", "name", "definition" or None
+    shape: str                  # "fact" (one short answer), or an open question's shape: "summary", "explain"
+                                # (why, how), "list", "compare" or "timeline" (rag.answer.planning)
     counted: str | None         # the stem of what a "how many" question counts ("berapa warga" -> "warga")
     numbers: frozenset[str]     # the values of its numbers (rag.text.numbers), month names included
     words: frozenset[str]       # its words and numbers, lower case ("semarang-demak" is one word)

@@ -10,10 +10,12 @@ from rag.answer.assessment import Assessment
 from rag.answer.citations import Checked
 from rag.answer.evidence import Evidence, has_kind
 from rag.answer.markers import strip_markers
+from rag.answer.planning import Point
 from rag.answer.records import Answer, AnswerSentence, Citation
 from rag.text.languages import Language, language
+from rag.text.months import long_date
 from rag.text.numbers import NUMBER, number_phrase
-from rag.types import Question
+from rag.types import Hit, Question
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,32 @@ def quote(evidence: Evidence, number: int) -> Citation:
     hit = evidence.hit
     return Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id,
                     hit.start + evidence.start, hit.start + evidence.end, evidence.text)
+
+
+def compose_points(answer: Answer, question: Question, groups: list[list[Point]], others: list[Hit]) -> Answer:
+    """``answer`` to an open question: its points, each a quoted sentence citing its article (``[n]`` numbers the
+    articles, then ``others``: the rest of the passages found), under each article's title and date when there
+    are several."""
+    lang = language(question.reply_language)
+    articles = [group[0].hit for group in groups]
+    lines, sentences, evidence = [], [], []
+    for number, group in enumerate(groups, 1):
+        hit = group[0].hit
+        if len(groups) > 1:
+            date = f" ({long_date(hit.published, lang.code)})" if hit.published else ""
+            lines.append(f"{hit.title}{date}:")
+        for point in group:
+            citation = Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id, point.start,
+                                point.end, point.text.strip())
+            line = f"- {citation.quote} [{number}]"
+            start = sum(len(text) + 1 for text in lines) + 2
+            sentences.append(AnswerSentence(f"{citation.quote} [{number}]", start, start + len(line) - 2, [number],
+                                            [citation], verified=True))
+            evidence.append(citation)
+            lines.append(line)
+    passages = articles + [hit for hit in others if hit.article_id not in {a.article_id for a in articles}]
+    return replace(answer, text="\n".join(lines), sentences=sentences, evidence=evidence, extractive=True,
+                   shape=question.shape, passages=passages)
 
 
 def newest_date(cited: list[Citation]) -> str | None:

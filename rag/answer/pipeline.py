@@ -23,15 +23,16 @@ from typing import Any
 from rag.answer.answerability import decide, reconsider
 from rag.answer.assessment import Assessment, assess
 from rag.answer.citations import check_draft
-from rag.answer.composing import newest_date, quote, settle
+from rag.answer.composing import compose_points, newest_date, quote, settle
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.drafting import write_draft
 from rag.answer.evidence import rank_evidence
+from rag.answer.planning import is_open, plan
 from rag.answer.questions import clean_question, trusted_passages
 from rag.answer.records import Answer, Event, EvidenceFound, Retrieved, Timings
 from rag.llm.base import TextGenerator
 from rag.llm.factory import MODEL_KEYS, create_generator
-from rag.retrieve.retriever import Retriever
+from rag.retrieve.retriever import Retrieval, Retriever
 from rag.settings import Settings
 from rag.text.languages import language
 from rag.text.question import make_question
@@ -70,6 +71,9 @@ class Pipeline:
         if refusal:
             yield self._refuse(answer, refusal, started)
             return
+        if is_open(asked):
+            yield from self._open(answer, asked, found, started)
+            return
         excerpts = ranking.excerpts()
         answer.passages = [items[0].hit for _, items in excerpts]
         answer.passages += [hit for hit in trusted if hit not in answer.passages]
@@ -90,6 +94,19 @@ class Pipeline:
         settling = time.perf_counter()
         answer = settle(answer, asked, checked, best, self._assessor(asked))
         answer.timings.check = time.perf_counter() - settling
+        answer.timings.total = time.perf_counter() - started
+        yield answer
+
+    def _open(self, answer: Answer, question: Question, found: Retrieval, started: float
+              ) -> Generator[Event, None, None]:
+        """An open question's answer: points from the whole articles found (rag.answer.planning)."""
+        groups = plan(question, trusted_passages(found.articles), found.idf)
+        if not groups:
+            yield self._refuse(answer, NOTHING_FOUND, started)
+            return
+        answer = compose_points(answer, question, groups, answer.passages)
+        answer.timings.evidence = time.perf_counter() - started
+        yield EvidenceFound(answer.evidence, answer.passages, question.reply_language)
         answer.timings.total = time.perf_counter() - started
         yield answer
 

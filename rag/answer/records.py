@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rag.answer.markers import strip_markers as strip_markers  # the faces show texts without [n] markers
 from rag.text.chunking import split_sentences
 from rag.text.languages import LANGUAGES, language
-from rag.text.months import long_date
+from rag.text.months import long_date as long_date  # the faces date an open answer's articles the same way
 from rag.types import Hit
 
 NO_CONTENT = "no content"  # the problem of a sentence that states nothing to check
@@ -96,6 +96,8 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)  # [n] = passages[n-1]; the model saw excerpts of these
     evidence: list[Citation] = field(default_factory=list)  # the source sentences that answer, quoted
     extractive: bool = False            # ``text`` is the evidence sentence itself, not the model's words
+    shape: str = "fact"                 # the question's shape (rag.types.Question.shape): an open one's answer is
+                                        # points, each a sentence with its source, grouped per article
     as_of: str | None = None            # a question about the present: the ISO date of the newest article the
                                         # answer cites (None for other questions, refusals, undated articles)
     answerability: float | None = None  # the evidence score the refusal decision was made on

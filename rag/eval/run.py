@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tqdm import tqdm
 
@@ -29,14 +29,17 @@ from rag.eval.metrics import (
     ranking_metrics,
     token_f1,
 )
+from rag.eval.open_questions import is_open_questions, load_open_questions, open_answer_metrics
 from rag.indexing.backend import build_index
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 
 if TYPE_CHECKING:
     from rag.answer.records import Answer
+    from rag.indexing.builder import BuildReport
 
 LEGS = ("dense", "lexical", "fused")
+Q = TypeVar("Q")
 
 
 def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
@@ -44,16 +47,15 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
              index_name: str | None = None) -> dict:
     """Index ``articles`` (reused when built before with the same signature; under ``index_name``, by
     default one named after the file's content) and score the questions (the first ``limit`` ones, or
-    ``limit`` evenly spaced ones with ``spread``)."""
-    questions = load_questions(questions_path)
-    if limit is not None and spread and len(questions) > limit:
-        questions = [questions[i * len(questions) // limit] for i in range(limit)]
-    questions = questions[:limit]
-    digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
-    settings = settings.with_values({"index_name": index_name or f"eval-{digest}"})
-    with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
-        shutil.copy(articles, Path(corpus) / "articles.jsonl")
-        report = build_index(Path(corpus), settings)
+    ``limit`` evenly spaced ones with ``spread``). Open questions (rag.eval.open_questions) are answered and
+    scored by their key points."""
+    if is_open_questions(questions_path):
+        chosen = _chosen(load_open_questions(questions_path), limit, spread)
+        settings, report = _indexed(articles, settings, index_name)
+        return {"articles": _articles_report(report), "questions": {"total": len(chosen)},
+                **open_answer_metrics(chosen, settings, Retriever(settings))}
+    questions = _chosen(load_questions(questions_path), limit, spread)
+    settings, report = _indexed(articles, settings, index_name)
     retriever = Retriever(settings)
     chunks = list(retriever.index.store.all_chunks())
     article_of = {c.id: c.article_id for c in chunks}
@@ -73,8 +75,7 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
             ranks[leg].append(article_rank(scores, gold, article_of))
             answer_ranks[leg].append(answer_rank(scores, q.answers, text_of, max(ks)))
     result = {
-        "articles": {"indexed": len(report.added) + report.unchanged + len(report.changed),
-                     "skipped": [str(p) for p in report.problems]},
+        "articles": _articles_report(report),
         "questions": {"total": len(questions), "answerable": len(answerable),
                       "unanswerable": len(questions) - len(answerable)},
         "retrieval": {leg: {**ranking_metrics(ranks[leg], ks),
@@ -84,6 +85,28 @@ def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple
     if answers:
         result.update(_answer_metrics(questions, settings, retriever))
     return result
+
+
+def _chosen(questions: list[Q], limit: int | None, spread: bool) -> list[Q]:
+    """The first ``limit`` questions, or ``limit`` evenly spaced ones with ``spread`` (all without a limit)."""
+    if limit is not None and spread and len(questions) > limit:
+        return [questions[i * len(questions) // limit] for i in range(limit)]
+    return questions[:limit]
+
+
+def _indexed(articles: Path, settings: Settings, index_name: str | None) -> tuple[Settings, BuildReport]:
+    """``settings`` pointing at an index of ``articles`` (built, or reused when built before), and the build's
+    report."""
+    digest = hashlib.sha256(articles.read_bytes()).hexdigest()[:12]
+    settings = settings.with_values({"index_name": index_name or f"eval-{digest}"})
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as corpus:
+        shutil.copy(articles, Path(corpus) / "articles.jsonl")
+        return settings, build_index(Path(corpus), settings)
+
+
+def _articles_report(report: BuildReport) -> dict:
+    return {"indexed": len(report.added) + report.unchanged + len(report.changed),
+            "skipped": [str(p) for p in report.problems]}
 
 
 def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever: Retriever) -> dict:

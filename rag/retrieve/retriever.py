@@ -13,6 +13,7 @@ from rag.indexing.reader import Index, LiveIndex
 from rag.retrieve.fusion import adaptive_fusion, best_first, newer_first, tie_floor, weighted_fusion
 from rag.settings import Settings
 from rag.text.query import make_query
+from rag.text.question import FACT, MULTI_ARTICLE
 from rag.types import Hit, Query, Question
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ARTICLE_CANDIDATES = 8  # whole articles read for an open question (rag.answer.planning picks from them)
 LegScores = tuple[dict[int, float], dict[int, float], dict[int, float]]  # dense, lexical, fused
 
 
@@ -30,6 +32,8 @@ class Retrieval:
     hits: list[Hit]
     idf: Mapping[str, float] = field(default_factory=dict)  # how rare each of the question's stems is
     embedder: Embedder | None = None  # the embedder, when it knows the question's language (to compare meanings)
+    articles: list[Hit] = field(default_factory=list)  # for an open question: the whole articles of ``hits``,
+                                                        # best first, each scored as its best passage
 
 
 class Retriever:
@@ -85,10 +89,14 @@ class Retriever:
         """The passages for ``question`` (its search query; newer first among near-ties for a question about the
         present), with the rarity of its stems in the same index version."""
         with self.live.reading() as index:
-            hits = self._search(index, question.search, self.settings.top_k, question.latest)
+            # an answer that may draw on several articles looks for them further down the ranking
+            depth = self.settings.candidates if question.shape in MULTI_ARTICLE else self.settings.top_k
+            hits = self._search(index, question.search, max(depth, self.settings.top_k), question.latest)
             idf = {stem: index.lexical.idf(stem) for stem in set(question.stems)} if hits else {}
+            articles = whole_articles(index, hits) if question.shape != FACT else []
+            hits = hits[:self.settings.top_k]
         knows = self.embedder_knows(question.reply_language)
-        return Retrieval(hits, idf, self.embedder if knows else None)
+        return Retrieval(hits, idf, self.embedder if knows else None, articles)
 
     def _search(self, index: Index, query: Query, k: int, prefer_newer: bool) -> list[Hit]:
         dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))
@@ -121,6 +129,23 @@ class Retriever:
         # Only lexical candidates need coverage: a dense-only candidate has no lexical score to scale.
         coverage = index.lexical.coverage(query, lexical)
         return adaptive_fusion(dense, lexical, coverage, weight)
+
+
+def whole_articles(index: Index, hits: list[Hit], most: int = ARTICLE_CANDIDATES) -> list[Hit]:
+    """The first ``most`` articles of ``hits`` as passages of their whole text, in the order of their best
+    passage (scored as that one)."""
+    found: list[Hit] = []
+    for hit in hits:
+        if len(found) == most:
+            break
+        if any(a.article_id == hit.article_id for a in found):
+            continue
+        stored = index.store.article(hit.article_id)
+        if stored is not None:
+            found.append(Hit(chunk_id=hit.chunk_id, article_id=stored.id, title=stored.title,
+                             published=stored.published, text=stored.text, start=0, end=len(stored.text),
+                             score=hit.score, dense_score=None, lexical_score=None))
+    return found
 
 
 def _as_query(query: str | Query) -> Query:

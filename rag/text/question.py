@@ -19,6 +19,12 @@ _KINDS = [(kind, re.compile("|".join(f"(?:{lang_kinds[kind]})" for lang_kinds in
                                      (dict(lang.question_kinds) for lang in LANGUAGES.values())
                                      if kind in lang_kinds)))
           for kind in dict.fromkeys(k for lang in LANGUAGES.values() for k, _ in lang.question_kinds)]
+# (shape, pattern): as _KINDS; a question no pattern matches asks for one fact.
+_SHAPES = [(shape, re.compile("|".join(f"(?:{dict(lang.question_shapes)[shape]})" for lang in LANGUAGES.values()
+                                       if shape in dict(lang.question_shapes))))
+           for shape in dict.fromkeys(s for lang in LANGUAGES.values() for s, _ in lang.question_shapes)]
+FACT = "fact"
+MULTI_ARTICLE = frozenset({"list", "compare", "timeline"})  # shapes whose answer may draw on several articles
 _COUNT_QUESTIONS = [re.compile(lang.count_question) for lang in LANGUAGES.values()]
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")  # a word or number, hyphenated parts together
 
@@ -27,6 +33,13 @@ def question_kind(text: str) -> str | None:
     """"number", "date", "name", "definition" or None: what kind of answer ``text`` asks for."""
     lowered = text.lower()
     return next((kind for kind, pattern in _KINDS if pattern.search(lowered)), None)
+
+
+def question_shape(text: str) -> str:
+    """What an answer to ``text`` should look like: "fact" (one short answer), or the shape of an open question
+    ("summary", "explain", "list", "compare", "timeline")."""
+    lowered = text.lower().strip()
+    return next((shape for shape, pattern in _SHAPES if pattern.search(lowered)), FACT)
 
 
 def counted_noun(text: str, code: str) -> str | None:
@@ -46,7 +59,7 @@ def make_question(text: str, code: str | None = None) -> Question:
     code = code or detect_language(text)
     kind = question_kind(text)
     return Question(
-        text=text, language=code, reply_language=language(code).code, kind=kind,
+        text=text, language=code, reply_language=language(code).code, kind=kind, shape=question_shape(text),
         counted=counted_noun(text, code) if kind == "number" else None,
         numbers=frozenset(v for _, vs in find_numbers(text) for v in vs),
         words=frozenset(w.lower() for w in WORD.findall(text)),

@@ -11,7 +11,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.answer.records import QUOTE_LABELS, Answer, Citation, strip_markers
+from rag.answer.records import QUOTE_LABELS, Answer, Citation, long_date, strip_markers
 from rag.types import Hit
 from rag.web.i18n import LANGUAGES, count_articles, text
 
@@ -94,7 +94,9 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         cited += sentence.citations
         refs = "".join(" " + _link(key, n) for n in sorted({c.number for c in sentence.citations}))
         lines.append(f"{escape_markdown(strip_markers(sentence.text).strip())}{refs}")
-    if answer.extractive:
+    if answer.shape != "fact":
+        message = render_points(key, answer)
+    elif answer.extractive:
         message = (f"**{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}:** "
                    + render_quote(key, answer.evidence[0])[2:])
     else:
@@ -105,6 +107,26 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         message += "\n\n" + _details(text(ui, "dropped"), [strip_markers(s.text) for s in answer.dropped])
     highlights = _highlights(cited + list(answer.evidence))
     return message + "\n\n" + render_sources(key, answer.passages, highlights, ui, articles)
+
+
+def render_points(key: str, answer: Answer) -> str:
+    """An open question's answer: its points as a list, each linked to its source; under each article's title and
+    date when they come from several."""
+    groups: dict[int, list[str]] = {}
+    titles: dict[int, Citation] = {}
+    for sentence in answer.sentences:
+        citation = sentence.citations[0]
+        titles.setdefault(citation.number, citation)
+        groups.setdefault(citation.number, []).append(
+            f"- {escape_markdown(strip_markers(sentence.text).strip())} {_link(key, citation.number)}")
+    blocks = []
+    for number, lines in groups.items():
+        if len(groups) > 1:
+            cited = titles[number]
+            date = f" · {long_date(cited.published, answer.language)}" if cited.published else ""
+            blocks.append(f"**{escape_markdown(cited.title)}**{html.escape(date)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def render_sources(key: str, passages: Sequence[Hit], highlights: Mapping[int, list[tuple[int, int]]],

@@ -30,6 +30,11 @@ class Language:
     year_parts: frozenset[str]            # parts of a year written before it ("akhir 2027", "end of 2027")
     # questions
     question_kinds: tuple[tuple[str, str], ...]  # (kind, regex over the lower-cased question); kinds in order
+    question_shapes: tuple[tuple[str, str], ...]  # (shape, regex over the lower-cased question): an open
+                                          # question's shape (rag.answer.planning); shapes in order
+    enumeration: str                      # regex: a sentence that is an item of an enumeration ("Kedua, ...")
+    shape_words: frozenset[str]           # words that only ask for a shape ("ringkas", "summarise"): not looked
+                                          # for in the articles
     count_question: str                   # regex: the word after it is what "how many" counts (group 1)
     copulas: frozenset[str]               # defining verbs ("adalah", "is")
     recency_words: tuple[str, ...]        # words and phrases that ask about the present

@@ -46,6 +46,20 @@ LANGUAGE = Language(
         ("definition", r"\b(?:what is meant|what does .+ mean|define)\b"
                        r"|^what (?:is|are) (?:an? )?[\w-]+(?: [\w-]+)?\s*\?*$"),
     ),
+    question_shapes=(
+        ("compare", r"\bcompar(?:e|es|ed|ing|ison)\b|\bdifferences? between\b|\bhow (?:does|do|did) .+ differ\b"),
+        ("timeline", r"\btimeline\b|\bchronolog\w*|\bover time\b"
+                     r"|\bhow (?:has|have|did) .+ (?:develop|evolve|unfold)\w*"),
+        ("list", r"\b(?:what|which|who|where) (?:are |were )?all\b|\blist (?:of |the |all )|\bname (?:all|the)\b"),
+        ("summary", r"\bwhat happened\b|\bsummar(?:ise|ize|y)\b|\bwhat (?:is|was) (?:the news|new)\b|\btell me "
+                    r"about\b|\bwhat did .+ (?:say|tell|announce)\b|\bwhat (?:are|were) the (?:consequences|"
+                    r"effects|results|outcomes)\b|\band (?:what|who|how|why|where|which|when)\b"),
+        ("explain", r"^(?:why|how)\b(?! (?:many|much|long|old|far|big|large|tall|high|often)\b)"),
+    ),
+    enumeration=r"(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                r"next|finally|lastly)\b",
+    shape_words=frozenset("summarise summarize summary news story stories compare comparison difference "
+                          "differences timeline chronology happened list tell".split()),
     count_question=r"\bhow (?:many|much)\s+(?:(?:the|of)\s+)*([^\W\d_]+)",
     copulas=frozenset("is are was were means refers".split()),
     recency_words=("now", "nowadays", "currently", "current", "latest", "most recent", "newest", "this year",

@@ -55,6 +55,20 @@ LANGUAGE = Language(
         ("definition", r"\b(?:apa(?:kah)? (?:yang )?(?:di)?maksud|apa(?:kah)? (?:itu|arti|pengertian)|apa arti\w*|"
                        r"pengertian|definisi)\b"),
     ),
+    question_shapes=(
+        ("compare", r"\b(?:bandingkan|perbandingan|perbedaan|apa beda\w*|beda\w* antara)\b"),
+        ("timeline", r"\b(?:perkembangan|kronologi\w*|linimasa|timeline|dari waktu ke waktu)\b"),
+        ("list", r"\b(?:apa|siapa|mana|kapan|apakah) saja\b|\b(?:sebutkan|daftar)\b"),
+        ("summary", r"\b(?:apa yang terjadi|ringkas\w*|rangkum\w*|ceritakan|kelanjutan\w*|apa isi|isi berita|"
+                    r"apa kabar|kabar (?:soal|tentang|terbaru)|apa (?:saja )?(?:akibat|dampak)\w*)\b"
+                    r"|\b(?:dan|serta) (?:apa|siapa|bagaimana|kenapa|mengapa|di ?mana|berapa)\b"),
+        ("explain", r"^(?:kenapa|mengapa|bagaimana)\b|\b(?:apa (?:alasan|penyebab|sebab)\w*|cara kerja\w*)\b"),
+    ),
+    enumeration=r"(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|kedelapan|kesembilan|kesepuluh|"
+                r"selanjutnya|terakhir)\b",
+    shape_words=frozenset("ringkas ringkasan ringkaskan rangkum rangkuman rangkumkan ceritakan kabar berita isi "
+                          "bandingkan perbandingan perbedaan perkembangan kronologi linimasa timeline sebutkan "
+                          "daftar terjadi kelanjutan".split()),
     count_question=r"\bberapa(?:kah)?\s+(?:(?:jumlah|banyak(?:nya)?|besar|total)\s+)*([^\W\d_]+)",
     copulas=frozenset("adalah merupakan ialah yaitu yakni berarti disebut".split()),
     recency_words=("sekarang", "saat ini", "terbaru", "terkini", "terakhir", "kini", "tahun ini", "bulan ini",
