@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
                               description="Streams the answer, then lists each sentence's citation, whether it "
                                           "was verified against the source, and the supporting source sentence.")
     ask.add_argument("question")
+    ask.add_argument("--article", metavar="ID", help="ask about this article only (its id, as `rag search` shows it)")
     ask.set_defaults(handler=_cmd_ask)
 
     evaluate = commands.add_parser(
@@ -229,8 +230,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.answer.records import QUOTE_LABELS, Answer, EvidenceFound, Token
 
     answer, drafting = None, False
-    for event in Library(settings).ask(args.question):
-        if isinstance(event, EvidenceFound):
+    for event in Library(settings).ask(args.question, article=args.article):
+        if isinstance(event, EvidenceFound) and event.shape == "fact":
             for citation in event.evidence:
                 print(f"evidence [{citation.number}] {citation.title}: \"{citation.quote}\"")
         elif isinstance(event, Token):
@@ -252,16 +253,21 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if answer.as_of_label:
         print(answer.as_of_label)
-    if answer.extractive:
+    if answer.shape != "fact":
+        print(answer.text)
+    elif answer.extractive:
         print(f"{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}: {answer.text}")
     else:
         print(f"answer: {answer.text}")
     for sentence in answer.dropped:
         print(f"removed (not supported: {'; '.join(sentence.problems)}): {sentence.text}")
     print("\nCitations:")
-    for citation in answer.evidence:
+    for citation in answer.evidence if answer.shape == "fact" else []:
         print(f"  [{citation.number}] {citation.title} ({citation.published or 'no date'}), "
               f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
+    for number, hit in enumerate(answer.passages if answer.shape != "fact" else [], 1):
+        if any(c.number == number for c in answer.evidence):
+            print(f"  [{number}] {hit.title} ({hit.published or 'no date'}), {hit.article_id}")
     t = answer.timings
     print(f"(retrieval {t.retrieval:.2f}s, evidence {t.evidence or 0:.2f}s, first token {t.first_token or 0:.2f}s, "
           f"total {t.total:.2f}s)")

@@ -152,12 +152,14 @@ class Library:
         return self.pipeline.retriever.search(question, k)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, cancel: threading.Event | None = None,
-            options: Mapping[str, Any] | None = None) -> Generator[AnswerEvent, None, None]:
+            options: Mapping[str, Any] | None = None, article: str | None = None
+            ) -> Generator[AnswerEvent, None, None]:
         """The answer to ``question`` as it is made: the passages found, the evidence, the draft's tokens, then
         the checked :class:`rag.answer.records.Answer` (:meth:`rag.answer.pipeline.Pipeline.answer`), in its turn
         (:attr:`turns`). ``history`` holds the chat's earlier (question, answer) turns, ``options`` this answer's
-        own settings (``temperature``, ``max_answer_tokens``); ``cancel`` ends the stream. A question that cannot
-        be asked raises :class:`rag.errors.QuestionError`.
+        own settings (``temperature``, ``max_answer_tokens``); ``cancel`` ends the stream; ``article`` (an id)
+        asks about that article only. A question that cannot be asked raises :class:`rag.errors.QuestionError`,
+        an article not in the index :class:`rag.errors.UnknownArticle`.
         """
         pipeline = self.pipeline
         if options:  # the same retriever and model, with this answer's sampling
@@ -165,7 +167,7 @@ class Library:
 
             tuned = self.settings.with_values(options)
             pipeline = Pipeline(tuned, pipeline.retriever, Sampled(pipeline.generator, tuned))
-        return self.turns.through(pipeline.answer(question, history, cancel=cancel), cancel)
+        return self.turns.through(pipeline.answer(question, history, cancel=cancel, article=article), cancel)
 
     def rebuild(self, folder: Path | None = None) -> BuildReport:
         """Bring the index in line with ``folder`` (default: the articles folder); questions keep using the

@@ -1,6 +1,7 @@
 """The `rag` command end to end, as a user runs it (subprocesses, real models)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,6 +73,21 @@ def test_ask_streams_the_evidence_then_the_checked_answer(built):
     out = rag("ask", "Berapa harga beras medium per kilogram?", *flags).stdout  # the default model: it is checked
     assert out.startswith("evidence [1] Harga Beras Medium") and "14.500" in out
     assert "Citations:" in out and "(retrieval " in out
+
+
+@pytest.mark.model
+def test_ask_about_one_article_summarises_it_in_cited_points(built):
+    _, flags, _ = built
+    found = rag("search", "banjir Demak", "-k", "1", *flags).stdout
+    match = re.search(r"\[([^,\]]+), chars", found)
+    assert match, found
+    article = match.group(1)
+    out = rag("ask", "Ringkas artikel ini", "--article", article, *flags).stdout
+    points = [line for line in out.splitlines() if line.startswith("- ")]
+    assert len(points) >= 3 and all(line.endswith("[1]") for line in points) and "4.000 warga" in out
+    assert f"[1] Banjir Rendam 12 Desa di Demak, 4.000 Warga Mengungsi (2026-01-20), {article}" in out
+    unknown = rag("ask", "Ringkas artikel ini", "--article", "tidak-ada", *flags, check=False)
+    assert unknown.returncode == 2 and "no article 'tidak-ada' in the index" in unknown.stderr
 
 
 @pytest.mark.slow  # four `rag` processes

@@ -7,14 +7,13 @@ import json
 import pytest
 
 from rag.answer.composing import compose_points
+from rag.answer.pipeline import Pipeline
 from rag.answer.planning import plan
-from rag.answer.records import Answer
+from rag.answer.records import Answer, EvidenceFound
 from rag.errors import QuestionsFileError
 from rag.eval.open_questions import covered_points, is_open_questions, load_open_questions, summarise
 from rag.text.question import make_question, question_shape
 from rag.types import Hit
-
-pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(("question", "shape"), [
@@ -135,3 +134,22 @@ def test_open_measures_are_given_overall_per_kind_and_per_language():
     assert set(groups) == {"all", "kind=summary", "kind=list", "language=id", "language=en"}
     assert groups["all"]["pass_rate"] == 0.5 and groups["kind=list"]["key_point_coverage"] == 0.2
     assert groups["all"]["citation_precision"] == 0.75
+
+
+def test_an_open_question_is_answered_at_once_with_points_from_the_article_each_citing_its_sentence(sample_settings):
+    pipeline = Pipeline(sample_settings)
+    events = list(pipeline.answer("Apa yang terjadi di Demak?"))
+    found, answer = events[-2], events[-1]
+    assert isinstance(found, EvidenceFound) and isinstance(answer, Answer) and found.evidence == answer.evidence
+    assert answer.shape == "summary" and not answer.refusal and answer.timings.first_token is None  # no model
+    assert 3 <= len(answer.sentences) <= 6 and "4.000 warga" in answer.text
+    for sentence in answer.sentences:
+        citation = sentence.citations[0]
+        assert answer.passages[citation.number - 1].article_id == citation.article_id
+        stored = pipeline.retriever.index.store.article(citation.article_id)
+        assert stored is not None and stored.text[citation.start:citation.end].strip() == citation.quote
+
+
+def test_an_open_question_about_what_no_article_covers_is_refused(sample_settings):
+    answer = Pipeline(sample_settings).ask("Apa yang terjadi pada gempa di Cianjur?")
+    assert answer.refusal and not answer.sentences

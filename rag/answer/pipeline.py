@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from rag.answer.answerability import decide, reconsider
@@ -27,7 +28,7 @@ from rag.answer.composing import compose_points, newest_date, quote, settle
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.drafting import write_draft
 from rag.answer.evidence import rank_evidence
-from rag.answer.planning import is_open, plan
+from rag.answer.planning import is_open, missing_names, plan
 from rag.answer.questions import clean_question, trusted_passages
 from rag.answer.records import Answer, Event, EvidenceFound, Retrieved, Timings
 from rag.llm.base import TextGenerator
@@ -54,12 +55,13 @@ class Pipeline:
         self.generator = generator or create_generator(settings)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
-               cancel: threading.Event | None = None) -> Generator[Event, None, None]:
+               cancel: threading.Event | None = None, article: str | None = None) -> Generator[Event, None, None]:
         """Yield :class:`Retrieved`, :class:`EvidenceFound`, the draft's :class:`Token` pieces, then the final
-        :class:`Answer`; ``history`` holds earlier (question, answer) turns of the same chat."""
+        :class:`Answer`; ``history`` holds earlier (question, answer) turns of the same chat; ``article`` (an
+        id) asks about that article only ("ringkas artikel ini")."""
         started = time.perf_counter()
         asked = self.understand(question, history or [])
-        found = self.retriever.retrieve(asked)
+        found = self.retriever.retrieve(asked, article)
         timings = Timings(retrieval=time.perf_counter() - started)
         yield Retrieved(found.hits)
         trusted = trusted_passages(found.hits)
@@ -68,6 +70,8 @@ class Pipeline:
         decision = decide(ranking, self.settings.min_answerability)
         answer.answerability = decision.score
         refusal = decision.refusal if trusted else ALL_WITHHELD if found.hits else NOTHING_FOUND
+        if trusted and article is not None and is_open(asked):
+            refusal = None  # the reader chose the article: "ringkas artikel ini" need not repeat its words
         if refusal:
             yield self._refuse(answer, refusal, started)
             return
@@ -105,8 +109,12 @@ class Pipeline:
             yield self._refuse(answer, NOTHING_FOUND, started)
             return
         answer = compose_points(answer, question, groups, answer.passages)
+        if missing := missing_names(question, [group[0].hit for group in groups]):
+            answer = replace(answer, closest=answer.evidence[:1], sentences=[], evidence=[], extractive=False)
+            yield self._refuse(answer, f"no article found mentions {', '.join(missing)}", started)
+            return
         answer.timings.evidence = time.perf_counter() - started
-        yield EvidenceFound(answer.evidence, answer.passages, question.reply_language)
+        yield EvidenceFound(answer.evidence, answer.passages, question.reply_language, shape=question.shape)
         answer.timings.total = time.perf_counter() - started
         yield answer
 
@@ -130,9 +138,10 @@ class Pipeline:
         self.settings = self.retriever.settings = self.generator.settings = new
         return new
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, article: str | None = None
+            ) -> Answer:
         """The final :class:`Answer` without streaming."""
-        for event in self.answer(question, history):
+        for event in self.answer(question, history, article=article):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("the pipeline ended without an answer")  # pragma: no cover

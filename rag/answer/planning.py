@@ -28,8 +28,9 @@ from rag.text.question import FACT, MULTI_ARTICLE, WORD
 from rag.text.tokens import content_stems, tokenize
 from rag.types import Hit, Question
 
-# Points shown per shape: in all (one article), or per article when several are compared or put in order.
-POINTS = {"summary": 6, "explain": 4, "list": 6, "compare": 3, "timeline": 3}
+# Points shown: from one article, per shape; from each of several (a list's are shared out among them).
+POINTS = {"summary": 6, "explain": 4, "list": 6, "compare": 6, "timeline": 6}
+POINTS_PER_ARTICLE = {"compare": 3, "timeline": 3}
 MAX_ARTICLES = 3
 RELATED_SCORE = 0.5        # an article joins a multi-article answer when its best passage scores this share of the
                            # best article's, and it holds
@@ -74,10 +75,9 @@ def plan(question: Question, articles: Sequence[Hit], idf: Mapping[str, float] |
     retrieved); the result keeps the ones that give points, a timeline's oldest first."""
     wanted = _wanted(question, idf or {})
     chosen = _articles(question, articles, wanted)
-    per_article = POINTS[question.shape] if question.shape in MULTI_ARTICLE and len(chosen) > 1 else None
-    count = per_article or POINTS[question.shape]
-    if question.shape == "list" and per_article:
-        count = max(2, -(-POINTS["list"] // len(chosen)))
+    count = POINTS[question.shape]
+    if len(chosen) > 1:
+        count = -(-POINTS["list"] // len(chosen)) if question.shape == "list" else POINTS_PER_ARTICLE[question.shape]
     groups = [_points(question, article, wanted, count) for article in chosen]
     groups = [group for group in groups if group]
     if question.shape == "timeline":
@@ -166,3 +166,12 @@ def _facts(sentence: str) -> int:
     """How many numbers and names ``sentence`` holds (a name: a capitalised word that does not start it)."""
     words = WORD.findall(sentence)
     return len(find_numbers(sentence)) + sum(bool(_CAPITALISED.match(w)) for w in words[1:])
+
+
+def missing_names(question: Question, articles: Sequence[Hit]) -> list[str]:
+    """The names ``question`` asks about ("Cianjur", "Bank of England") that none of ``articles`` mentions: an
+    open question about a named subject is not answered from articles about something else."""
+    held = set().union(*(tokenize(f"{a.title}\n{a.text}", question.language) for a in articles))
+    words = WORD.findall(question.text)[1:]
+    names = [w for w in words if _CAPITALISED.match(w) and w.lower() not in language(question.language).question_words]
+    return [name for name in names if not set(tokenize(name, question.language)) <= held]

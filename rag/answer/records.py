@@ -138,6 +138,7 @@ class EvidenceFound:
     passages: list[Hit]  # the passages in the order the citations number them: [n] = passages[n-1]
     language: str        # the answer's language (labels around the quote follow it)
     as_of: str | None = None  # a question about the present: the quoted article's ISO date (as_of_phrase)
+    shape: str = "fact"       # an open question's: ``evidence`` are the answer's points (Answer.shape)
 
 
 Event = Token | Retrieved | EvidenceFound | Answer

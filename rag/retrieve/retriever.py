@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rag.embed.base import Embedder
 from rag.embed.factory import embedder_for
+from rag.errors import UnknownArticle
 from rag.indexing.backend import live_index, live_key
 from rag.indexing.reader import Index, LiveIndex
 from rag.retrieve.fusion import adaptive_fusion, best_first, newer_first, tie_floor, weighted_fusion
@@ -85,18 +86,35 @@ class Retriever:
         with self.live.reading() as index:
             return self._search(index, _as_query(query), k or self.settings.top_k, prefer_newer)
 
-    def retrieve(self, question: Question) -> Retrieval:
+    def retrieve(self, question: Question, article: str | None = None) -> Retrieval:
         """The passages for ``question`` (its search query; newer first among near-ties for a question about the
-        present), with the rarity of its stems in the same index version."""
+        present), with the rarity of its stems in the same index version; only ``article``'s, when given (an
+        unknown one is a :class:`rag.errors.UnknownArticle`)."""
         with self.live.reading() as index:
             # an answer that may draw on several articles looks for them further down the ranking
             depth = self.settings.candidates if question.shape in MULTI_ARTICLE else self.settings.top_k
-            hits = self._search(index, question.search, max(depth, self.settings.top_k), question.latest)
+            if article is not None:
+                hits = self._article_passages(index, question.search, article)
+            else:
+                hits = self._search(index, question.search, max(depth, self.settings.top_k), question.latest)
             idf = {stem: index.lexical.idf(stem) for stem in set(question.stems)} if hits else {}
             articles = whole_articles(index, hits) if question.shape != FACT else []
             hits = hits[:self.settings.top_k]
         knows = self.embedder_knows(question.reply_language)
         return Retrieval(hits, idf, self.embedder if knows else None, articles)
+
+    def _article_passages(self, index: Index, query: Query, article: str) -> list[Hit]:
+        """The passages of ``article`` best first for ``query`` (those no leg ranks among its candidates last,
+        in article order)."""
+        ids = index.store.chunk_ids(article)
+        if not ids:
+            raise UnknownArticle(f"no article {article!r} in the index")
+        fused = self._leg_scores(index, query, max(self.settings.candidates, len(ids) * 4))[2]
+        chunks = index.store.chunks(ids)
+        ranked = sorted(ids, key=lambda cid: (-fused.get(cid, 0.0), chunks[cid].ordinal if cid in chunks else 0))
+        return [Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published, text=c.text,
+                    start=c.start, end=c.end, score=fused.get(cid, 0.0), dense_score=None, lexical_score=None)
+                for cid in ranked[:self.settings.top_k] if (c := chunks.get(cid)) is not None]
 
     def _search(self, index: Index, query: Query, k: int, prefer_newer: bool) -> list[Hit]:
         dense, lexical, fused = self._leg_scores(index, query, max(self.settings.candidates, k))

@@ -59,7 +59,7 @@ LANGUAGE = Language(
     enumeration=r"(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
                 r"next|finally|lastly)\b",
     shape_words=frozenset("summarise summarize summary news story stories compare comparison difference "
-                          "differences timeline chronology happened list tell".split()),
+                          "differences timeline chronology happened list tell article".split()),
     count_question=r"\bhow (?:many|much)\s+(?:(?:the|of)\s+)*([^\W\d_]+)",
     copulas=frozenset("is are was were means refers".split()),
     recency_words=("now", "nowadays", "currently", "current", "latest", "most recent", "newest", "this year",

@@ -68,7 +68,7 @@ LANGUAGE = Language(
                 r"selanjutnya|terakhir)\b",
     shape_words=frozenset("ringkas ringkasan ringkaskan rangkum rangkuman rangkumkan ceritakan kabar berita isi "
                           "bandingkan perbandingan perbedaan perkembangan kronologi linimasa timeline sebutkan "
-                          "daftar terjadi kelanjutan".split()),
+                          "daftar terjadi kelanjutan artikel".split()),
     count_question=r"\bberapa(?:kah)?\s+(?:(?:jumlah|banyak(?:nya)?|besar|total)\s+)*([^\W\d_]+)",
     copulas=frozenset("adalah merupakan ialah yaitu yakni berarti disebut".split()),
     recency_words=("sekarang", "saat ini", "terbaru", "terkini", "terakhir", "kini", "tahun ini", "bulan ini",
