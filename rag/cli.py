@@ -251,9 +251,10 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         for number, hit in enumerate(answer.passages[:0 if answer.closest else 3], 1):
             print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
         return 0
+    fact = answer.shape == "fact"  # an open question's points cite whole articles: each is listed once
     if answer.as_of_label:
         print(answer.as_of_label)
-    if answer.shape != "fact":
+    if not fact:
         print(answer.text)
     elif answer.extractive:
         print(f"{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}: {answer.text}")
@@ -262,12 +263,9 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for sentence in answer.dropped:
         print(f"removed (not supported: {'; '.join(sentence.problems)}): {sentence.text}")
     print("\nCitations:")
-    for citation in answer.evidence if answer.shape == "fact" else []:
-        print(f"  [{citation.number}] {citation.title} ({citation.published or 'no date'}), "
-              f"{citation.article_id} chars {citation.start}-{citation.end}: \"{citation.quote}\"")
-    for number, hit in enumerate(answer.passages if answer.shape != "fact" else [], 1):
-        if any(c.number == number for c in answer.evidence):
-            print(f"  [{number}] {hit.title} ({hit.published or 'no date'}), {hit.article_id}")
+    for citation in answer.evidence if fact else list({c.number: c for c in answer.evidence}.values()):
+        print(f"  [{citation.number}] {citation.title} ({citation.published or 'no date'}), {citation.article_id}"
+              + (f" chars {citation.start}-{citation.end}: \"{citation.quote}\"" if fact else ""))
     t = answer.timings
     print(f"(retrieval {t.retrieval:.2f}s, evidence {t.evidence or 0:.2f}s, first token {t.first_token or 0:.2f}s, "
           f"total {t.total:.2f}s)")

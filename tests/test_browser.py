@@ -111,6 +111,34 @@ def test_a_detail_the_articles_do_not_give_is_refused_with_the_closest_sentence(
     page.screenshot(path=str(tmp_path / "near-miss.png"))
 
 
+def test_a_summary_shows_several_cited_points_each_opening_its_own_sentence(page, tmp_path):
+    text = ask(page, "Apa yang terjadi di Demak?")
+    last = page.locator("#chat .message").last
+    points = last.locator("li")
+    assert points.count() >= 3 and "4.000" in text, text
+    assert "Banjir Rendam 12 Desa di Demak" in last.locator(".point-head").inner_text()
+    points.last.locator("a[href^='#ans-']").click()  # its [n] opens the article with every point marked
+    expect(last.locator("details.sources")).to_have_attribute("open", "")
+    marks = " ".join(last.locator("details.sources .passage mark").all_text_contents())
+    for point in points.all_inner_texts():
+        assert re.sub(r"\s*\[\d+\]$", "", point).strip() in marks, (point, marks)
+    page.screenshot(path=str(tmp_path / "summary.png"))
+
+
+def test_asking_about_one_article_from_the_library_keeps_the_chat_on_it(page):
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#articles tbody tr", has_text="Harga Beras Medium").locator("a.ask").click()
+    expect(page.locator("#scope")).to_contain_text("Harga Beras Medium")  # and the chat is in front again
+    expect(page.locator("#question textarea")).to_be_visible()
+    text = ask(page, "Ringkas artikel ini")
+    last = page.locator("#chat .message").last
+    assert last.locator("li").count() >= 3 and "14.500" in text, text
+    assert last.locator(".point-head").all_inner_texts() == [last.locator(".point-head").first.inner_text()]
+    page.locator("#unscope").click()
+    expect(page.locator("#scope")).to_have_text("")
+    assert "Demak" in ask(page, "Ringkas berita banjir di Demak.")
+
+
 def test_the_landing_examples_come_from_the_index_and_are_answered(page):
     examples = page.locator("#chat .examples button").all_inner_texts()
     titles = ["Raka Pradipta Juara Tunggal Putra", "Greyhaven Library", "PanenKita"]  # the newest sample articles
@@ -281,6 +309,25 @@ def test_removing_an_article_asks_first(browser, library_app, library):
     expect(page.locator("#status")).to_contain_text("9 articles", timeout=180_000)
     assert not target.exists()
     expect(page.locator("#articles tbody tr", has_text="Harga Beras Medium")).to_have_count(0)
+    context.close()
+
+
+def test_how_a_story_developed_lists_its_dated_articles_in_date_order(browser, library_app, library):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    open_app(page, library_app)
+    (library.articles_dir / "banjir-demak-surut.md").write_text(
+        "---\ntitle: Banjir Demak Mulai Surut, 3.100 Pengungsi Pulang\ndate: 2026-01-23\n---\n"
+        "Banjir yang merendam 12 desa di Kabupaten Demak mulai surut pada Kamis (22/1/2026). Sebanyak 3.100 dari "
+        "4.000 pengungsi sudah kembali ke rumah. Tanggul Sungai Tuntang yang jebol ditambal dengan 2.000 karung "
+        "pasir.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#status")).to_contain_text("11 articles", timeout=90_000)
+    page.get_by_role("tab", name="Chat").click()
+    text = ask(page, "Bagaimana perkembangan banjir di Demak?")
+    heads = page.locator("#chat .message").last.locator(".point-head").all_inner_texts()
+    assert len(heads) == 2, text
+    assert "20 Januari 2026" in heads[0] and "23 Januari 2026" in heads[1] and "Mulai Surut" in heads[1], heads
     context.close()
 
 

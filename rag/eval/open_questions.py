@@ -116,11 +116,11 @@ def _measures(details: list[dict]) -> dict:
     first = [d["first_point"] for d in details if d["first_point"] is not None]
     return {"questions": len(details),
             "key_point_coverage": statistics.mean(d["covered"] / d["points"] for d in details),
-            "pass_rate": statistics.mean(d["passed"] for d in details),
+            "pass_rate": statistics.mean(float(d["passed"]) for d in details),
             "citation_precision": statistics.mean(precision) if precision else None,
-            "unsupported_shown": statistics.mean(d["unsupported"] for d in details),
-            "refused": statistics.mean(d["refusal"] is not None for d in details),
-            "words_p50": statistics.median(d["words"] for d in details),
+            "unsupported_shown": statistics.mean(float(d["unsupported"]) for d in details),
+            "refused": statistics.mean(float(d["refusal"] is not None) for d in details),
+            "words_p50": float(statistics.median(d["words"] for d in details)),
             "first_point": percentiles(first).get("p50"),
             "total": percentiles([d["seconds"] for d in details]).get("p50")}
 

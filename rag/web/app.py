@@ -59,10 +59,10 @@ class WebUI(LibraryActions):
 
     # --- chat -------------------------------------------------------------------------------------------
 
-    def converse(self, message: str, messages: Messages, chat_id: str | None, request=None
-                 ) -> Iterator[tuple[Messages, Any, str, str | None, Any]]:
-        """Stream the answer to ``message`` and save both turns: (chat messages, question box, hint by the
-        box, chat id, chat list)."""
+    def converse(self, message: str, messages: Messages, chat_id: str | None, request=None,
+                 article: str | None = None) -> Iterator[tuple[Messages, Any, str, str | None, Any]]:
+        """Stream the answer to ``message`` (about ``article`` only, when given) and save both turns: (chat
+        messages, question box, hint by the box, chat id, chat list)."""
         import gradio as gr
 
         owner, ui, messages = _owner(request), ui_language(request), list(messages or [])
@@ -82,7 +82,7 @@ class WebUI(LibraryActions):
         messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching(ui)}]
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id, ui)
         draft, evidence, passages, answer = "", [], [], None
-        answering = Answering(self.library.ask(message, turns, cancel=stop), stop)
+        answering = Answering(self.library.ask(message, turns, cancel=stop, article=article), stop)
         details: dict[str, Any]  # what the chat history keeps beside the shown answer
         try:
             for event in answering:
@@ -115,6 +115,21 @@ class WebUI(LibraryActions):
             yield messages, gr.update(), "", chat_id, self._chat_list(owner, chat_id, ui)
         finally:
             answering.wait()  # a stopped answer's last model step ends before the next question uses the model
+
+    def scope_to(self, picked: str, request=None) -> tuple[str, str, Any]:
+        """(article id, the note saying the chat is about it, the button that ends it) for an "Ask about this
+        article" link's ``picked`` value ("id|click" from the page's script)."""
+        import gradio as gr
+
+        ui, article_id = ui_language(request), picked.rpartition("|")[0]
+        try:
+            stored = self.library.stored([article_id]).get(article_id) if article_id else None
+        except RagError:
+            stored = None
+        if stored is None:
+            return "", text(ui, "gone") if article_id else "", gr.update(visible=False)
+        date = f" · {stored.published}" if stored.published else ""
+        return article_id, text(ui, "scoped", title=escape_markdown(stored.title)) + date, gr.update(visible=True)
 
     def stop(self, request=None) -> None:
         """End the answer being written in this browser session (within a tenth of a second)."""

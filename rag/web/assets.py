@@ -60,7 +60,11 @@ details.full > summary { cursor: pointer; color: var(--link-text-color); }
 .fulltext { max-height: 24em; overflow-y: auto; padding: 4px 8px; }
 #question-hint p { color: var(--color-red-500, #dc2626); margin: 0; }
 #status p { margin: 0; }
-#pick-id, #index-key { display: none !important; }
+#scope p { margin: 0; font-size: 0.95em; }
+#scope-row { align-items: center; }
+a.ask { margin: 0 8px; font-size: 0.9em; white-space: nowrap; }
+.point-head { margin: 2px 0 4px; }
+#pick-id, #index-key, #ask-article { display: none !important; }
 /* An event with show_progress="hidden" (the page's polling) still drew its running time: hidden means hidden. */
 div[data-testid="status-tracker"].hidden { display: none !important; }
 #articles table.library { width: 100%; border-collapse: collapse; font-size: 0.95em; border: 0 !important; }
@@ -121,9 +125,22 @@ SWITCH_LANGUAGE = f"(wanted) => {{ ({_CHOOSE})(wanted); window.location.reload()
 
 # A click on an answer's [n] opens that answer's sources and shows the passage (it may be in an older answer).
 # A library row's Remove… button hands its article id to the hidden #pick-id box ("id|time": each click is new).
+# An "Ask about this article" link (a source card, a library row) hands its article id to the hidden #ask-article
+# box the same way, and brings the chat to the front.
 JS = """
 () => {
   document.addEventListener('click', (event) => {
+    const ask = event.target.closest('a[href^="#ask="]');
+    if (ask) {
+      event.preventDefault();
+      const box = document.querySelector('#ask-article textarea, #ask-article input');
+      box.value = decodeURIComponent(ask.getAttribute('href').slice(5)) + '|' + Date.now();
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      const tab = document.querySelector('#tab-chat-button');
+      if (tab) tab.click();
+      document.querySelector('#question textarea')?.focus();
+      return;
+    }
     const remove = event.target.closest('button[data-article]');
     if (remove) {
       const box = document.querySelector('#pick-id textarea, #pick-id input');

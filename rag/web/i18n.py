@@ -46,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "remove_line": "Hapus **{title}**? Hanya barisnya di {file} yang dihapus; artikel lain di berkas itu "
                        "tetap ada. Lalu indeks diperbarui.",
         "gone": "Artikel itu sudah tidak ada di indeks.",
+        "ask_article": "Tanya artikel ini", "scoped": "Pertanyaan hanya tentang artikel: **{title}**",
+        "all_articles": "× Semua artikel",
         "status": "{articles} · diperbarui {ago}", "no_index": "Belum ada indeks: tambahkan artikel.",
         "reading": "Membaca artikel…", "embedding": "Mengindeks {articles}… {done}/{total}",
         "writing": "Menyimpan indeks…",
@@ -123,6 +125,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "remove_line": "Remove **{title}**? Only its line in {file} is deleted; the other articles in that file "
                        "stay. Then the index is updated.",
         "gone": "That article is no longer in the index.",
+        "ask_article": "Ask about this article", "scoped": "Questions are about one article only: **{title}**",
+        "all_articles": "× All articles",
         "status": "{articles} · updated {ago}", "no_index": "No index yet: add articles.",
         "reading": "Reading the articles…", "embedding": "Indexing {articles}… {done}/{total}",
         "writing": "Saving the index…",

@@ -48,12 +48,17 @@ def build(ui) -> gr.Blocks:
             chatbot = gr.Chatbot(elem_id="chat", height=560, show_label=False, placeholder=t("welcome"),
                                  examples=[{"text": q} for q in ui.library.example_questions(in_language=DEFAULT)],
                                  buttons=["copy"])
+            with gr.Row(elem_id="scope-row", equal_height=True):
+                scope_note = gr.Markdown(elem_id="scope")  # the article the chat is scoped to, if any
+                unscope = gr.Button(t("all_articles"), elem_id="unscope", size="sm", visible=False, scale=0)
             with gr.Row(equal_height=True):
                 question = gr.Textbox(show_label=False, placeholder=t("question"), elem_id="question", scale=5,
                                       max_lines=4, autofocus=True)
                 send = gr.Button(t("ask"), variant="primary", elem_id="ask", scale=1, min_width=80)
                 stop = gr.Button(t("stop"), variant="stop", elem_id="stop", scale=1, min_width=80, visible=False)
             hint = gr.Markdown(elem_id="question-hint")
+            ask_article = gr.Textbox(elem_id="ask-article", container=False)  # hidden: "Ask about this article"
+            scope = gr.State("")  # the id of that article ("" for all)
         with gr.Tab(t("tab_search"), elem_id="tab-search") as search_tab:
             with gr.Row(equal_height=True):
                 query = gr.Textbox(show_label=False, placeholder=t("search_box"), elem_id="search-box", scale=5)
@@ -126,8 +131,8 @@ def build(ui) -> gr.Blocks:
         index_key.change(index_view, table_filter, shown, show_progress="hidden", **PRIVATE)
 
         # --- chat events: one answer at a time in-process, more with model servers (waiting users see their place) ---
-        def converse(message: str, messages: list, open_id: str | None, request: gr.Request):
-            yield from ui.converse(message, messages, open_id, request)
+        def converse(message: str, messages: list, open_id: str | None, article: str, request: gr.Request):
+            yield from ui.converse(message, messages, open_id, request, article=article or None)
 
         def busy():
             return gr.update(visible=False), gr.update(visible=True)
@@ -137,7 +142,7 @@ def build(ui) -> gr.Blocks:
 
         def stream_answer(started, api_name: str | None = None) -> None:
             """After ``started`` has shown Stop: the answer streams, then Ask is back."""
-            started.then(converse, [question, chatbot, chat_id], [chatbot, question, hint, chat_id, chats],
+            started.then(converse, [question, chatbot, chat_id, scope], [chatbot, question, hint, chat_id, chats],
                          api_name=api_name, api_visibility="public" if api_name else "private",
                          concurrency_id="llm", concurrency_limit=ui.library.parallel_answers).then(
                 idle, None, [send, stop], queue=False, **PRIVATE)
@@ -156,8 +161,15 @@ def build(ui) -> gr.Blocks:
 
         stop.click(stop_answer, None, [send, stop], queue=False, **PRIVATE)
         chats.input(open_chat, chats, [chatbot, chat_id, chats], **PRIVATE)
-        new.click(lambda: ([], None, gr.update(value=None), "", ""), None, [chatbot, chat_id, chats, question, hint],
-                  queue=False, **PRIVATE)
+        unscoped = ("", "", gr.update(visible=False))
+        new.click(lambda: ([], None, gr.update(value=None), "", "", *unscoped), None,
+                  [chatbot, chat_id, chats, question, hint, scope, scope_note, unscope], queue=False, **PRIVATE)
+
+        def scope_to(picked: str, request: gr.Request):
+            return ui.scope_to(picked or "", request)
+
+        ask_article.change(scope_to, ask_article, [scope, scope_note, unscope], **PRIVATE)
+        unscope.click(lambda: unscoped, None, [scope, scope_note, unscope], queue=False, **PRIVATE)
 
         def rename_chat(open_id: str | None, name: str, request: gr.Request):
             return ui.rename_chat(open_id, name, request)

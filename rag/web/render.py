@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from rag.answer.records import QUOTE_LABELS, Answer, Citation, long_date, strip_markers
 from rag.types import Hit
@@ -110,8 +111,8 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
 
 
 def render_points(key: str, answer: Answer) -> str:
-    """An open question's answer: its points as a list, each linked to its source; under each article's title and
-    date when they come from several."""
+    """An open question's answer: its points as a list under their article's title and date, each linked to its
+    source."""
     groups: dict[int, list[str]] = {}
     titles: dict[int, Citation] = {}
     for sentence in answer.sentences:
@@ -121,10 +122,9 @@ def render_points(key: str, answer: Answer) -> str:
             f"- {escape_markdown(strip_markers(sentence.text).strip())} {_link(key, citation.number)}")
     blocks = []
     for number, lines in groups.items():
-        if len(groups) > 1:
-            cited = titles[number]
-            date = f" · {long_date(cited.published, answer.language)}" if cited.published else ""
-            blocks.append(f"**{escape_markdown(cited.title)}**{html.escape(date)}")
+        cited = titles[number]
+        date = f" · {long_date(cited.published, answer.language)}" if cited.published else ""
+        blocks.append(f'<p class="point-head"><b>{html.escape(cited.title)}</b>{html.escape(date)}</p>')
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -166,6 +166,8 @@ def _article_blocks(key: str, passages: Sequence[Hit], highlights: Mapping[int, 
                         f"{html.escape(info.url)}</a>")
         elif info:  # the file, without the id of a JSONL line
             head.append(f'<span class="file">{html.escape(info.source.partition("#")[0])}</span>')
+        if info:  # an article still in the index
+            head.append(_ask_link(article_id, ui))
         body = []
         for numbers, start, passage in _merged(numbered):
             numbers = sorted(numbers)
@@ -199,9 +201,14 @@ def render_library(rows: list[dict], ui: str, filtered: bool = False) -> str:
         shown = {**row, "language": LANGUAGES.get(row["language"], row["language"]), "sources": files}
         cells = "".join(f'<td class="{field}" data-label="{text(ui, label)}">{html.escape(str(shown[field]))}</td>'
                         for field, label in columns.items())
-        body.append(f'<tr>{cells}<td class="actions"><button class="remove" data-article='
+        body.append(f'<tr>{cells}<td class="actions">{_ask_link(row["id"], ui)}<button class="remove" data-article='
                     f'"{html.escape(row["id"], quote=True)}">{text(ui, "remove")}</button></td></tr>')
     return f'<table class="library"><thead><tr>{head}<th></th></tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _ask_link(article_id: str, ui: str) -> str:
+    """"Ask about this article": the page's script scopes the chat to it (a link: the chat keeps links)."""
+    return f'<a class="ask" href="#ask={html.escape(quote(article_id), quote=True)}">{text(ui, "ask_article")}</a>'
 
 
 def _merged(numbered: list[tuple[int, Hit]]) -> list[tuple[list[int], int, str]]:
