@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer.composing import compose_points
 from rag.answer.pipeline import Pipeline
-from rag.answer.planning import plan
+from rag.answer.planning import missing_names, plan
 from rag.answer.records import Answer, EvidenceFound
 from rag.errors import QuestionsFileError
 from rag.eval.open_questions import covered_points, is_open_questions, load_open_questions, summarise
@@ -99,6 +99,13 @@ def test_composed_points_cite_their_article_and_sentence():
         assert source.article_id == citation.article_id
         assert source.text[citation.start:citation.end].strip() == citation.quote
         assert sentence.verified and answer.text[sentence.start:sentence.end] == sentence.text
+
+
+def test_a_named_subject_no_article_mentions_is_missing_and_question_words_are_no_names():
+    flood = [article("flood", FLOOD, None)]
+    assert missing_names(make_question("Apa yang terjadi pada gempa di Cianjur?"), flood) == ["Cianjur"]
+    assert missing_names(make_question("Apa yang terjadi di Demak?"), flood) == []
+    assert missing_names(make_question("Siapa Saja yang mengungsi di Demak?"), flood) == []
 
 
 KEY_POINTS = (("delapan perhiasan", "delapan benda"), ("tujuh menit",), ("60 penyelidik",))
