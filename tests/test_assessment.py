@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.assessment import assess, cited_text
+from rag.answer.assessment import OPEN_MIN_CONFIDENCE, assess, assess_points, cited_text
 from rag.answer.records import Answer, Citation
 from rag.llm.generator import Generator
 from rag.settings import Settings
@@ -52,6 +52,23 @@ def test_a_quote_that_does_not_answer_fails(generator):
     question = "Seberapa panjang antrean kendaraan akibat banjir?"
     assert confidence(generator, question, FLOOD[1][0], FLOOD, 0) < Settings().min_confidence
     assert confidence(generator, question, FLOOD[1][1], FLOOD, 1) >= Settings().min_confidence
+
+
+DERBY = ("Man City 0-2 Man Utd", ["Manchester United beat Manchester City 2-0 in the derby on Sunday.",
+                                   "Wayne Rooney scored the first goal after 72 minutes.",
+                                   "City's keeper then turned Ruud van Nistelrooy's shot into his own net."])
+
+
+def points(article: tuple[str, list[str]]) -> list[Citation]:
+    title, sentences = article
+    return [Citation(1, "a", title, None, 0, 0, len(s), s) for s in sentences]
+
+
+def test_points_about_something_else_than_was_asked_fail_and_the_right_ones_pass(generator):
+    asked = assess_points(generator, make_question("How did Manchester United beat Manchester City?"), points(DERBY))
+    other = assess_points(generator, make_question("How did Chelsea beat Liverpool?"), points(DERBY))
+    assert other.confidence < OPEN_MIN_CONFIDENCE <= asked.confidence, (other, asked)
+    assert asked.passed and not other.passed
 
 
 def test_the_check_reads_each_title_once_before_its_sentences():

@@ -211,9 +211,9 @@ def test_an_empty_question_gets_its_message_by_the_input(page):
 
 
 def test_stop_ends_the_answer_within_a_second(page):
-    questions = ["What will the Dunmore Valley solar farm do, how many homes will it power and when did it start?",
-                 "Apa saja yang dilakukan pemerintah dan BPBD untuk warga korban banjir di Demak?",
-                 "Mengapa harga beras medium naik dan apa kata para ekonom dan pedagang tentang itu?"]
+    questions = ["How many homes will the Dunmore Valley solar farm power once it is finished?",
+                 "Berapa warga yang dievakuasi BPBD ke titik pengungsian karena banjir di Demak?",
+                 "Berapa harga beras medium per kilogram menurut laporan bulanan LKHPN?"]
     for number, question in enumerate(questions, 1):  # a short answer may end before the click: ask the next
         submit(page, question)
         state = page.wait_for_function(  # this question's answer: being written, done, or an error
@@ -238,6 +238,32 @@ def test_stop_ends_the_answer_within_a_second(page):
             expect(page.locator("#stop")).to_be_hidden()
             return
     pytest.fail("every answer finished before Stop could be clicked")
+
+
+def test_stop_during_a_summary_keeps_its_points(page):
+    questions = ["Apa yang terjadi di Demak?", "Ringkas berita tentang harga beras medium.",
+                 "What happened at the Dunmore Valley solar farm?"]
+    for number, question in enumerate(questions, 1):  # the check may end before the click: ask the next
+        submit(page, question)
+        state = page.wait_for_function(  # the points shown and being checked, done, or an error
+            "n => { const m = document.querySelectorAll('#chat .bot.message')[n - 1]; if (!m) return null;"
+            " return m.querySelector('details.sources') ? 'done' : m.querySelector('.point-head') ? 'checking'"
+            " : m.querySelector('.problem') ? m.innerText : null; }", arg=number, polling=50,
+            timeout=180_000).json_value()
+        assert state in ("checking", "done"), state
+        if state == "done":
+            continue
+        with busy_cpus():
+            page.locator("#stop").click()
+            text = page.wait_for_function(
+                "() => { const m = [...document.querySelectorAll('#chat .message')].pop();"
+                " return m.querySelector('details.sources') ? m.innerText : null; }", timeout=10_000).json_value()
+        if re.search("Dihentikan|Stopped", text):
+            last = page.locator("#chat .message").last
+            assert last.locator("li").count() >= 3 and last.locator(".point-head").count() >= 1, text
+            assert "Sources" in last.locator("details.sources > summary").inner_text()
+            return
+    pytest.fail("every summary was checked before Stop could be clicked")
 
 
 def test_a_chat_survives_a_reload_and_is_listed_renamed_and_deleted(page):

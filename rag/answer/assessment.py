@@ -23,6 +23,15 @@ CHECK_SYSTEM = ("You check answers to questions about news. Reply only Yes if th
                 "if the text does not say so.")
 CHECK_USER = ("Text: {text}\nQuestion: {question}\nProposed answer: {answer}\n"
               "Does the text say that this is the answer to the question? Yes or No?")
+# The check of an open question's points: do they report on what it asks about, not only on something like it
+# ("Summarise the news about the Louvre strike" answered from an article on a theft at the Louvre).
+ABOUT_SYSTEM = ("You check whether news texts answer a question. Reply only Yes if the texts report on what the "
+                "question asks about (the same event, people, place and time), or No if they are only about something "
+                "similar.")
+ABOUT_USER = "Texts: {text}\nQuestion: {question}\nDo the texts answer the question? Yes or No?"
+OPEN_MIN_CONFIDENCE = 0.5  # the points are the articles' own sentences: refused only when "No" is the likelier
+                           # reply (news-real-open: every answerable question 0.64 or above, bench/RESULTS.md §13)
+POINTS_READ = 4            # points the check reads, taken in turn from each article
 # Replies read, each its own first token (a shared one would count twice).
 YES = ("Yes", "yes", "Ya")
 NO = ("No", "no", "Tidak")
@@ -38,19 +47,43 @@ class Assessment:
 
 def assess(generator: TextGenerator, question: Question, answer: Answer, minimum: float) -> Assessment:
     """Ask the model whether ``answer``'s cited sentences state it as the answer to ``question``."""
-    prompt, messages = _check(generator, cited_text(answer.evidence), question.text, strip_markers(answer.text))
-    prefix = common_lines([_check(generator, "a", "a?", "a")[0], _check(generator, "b", "b?", "b")[0]])
+    user = CHECK_USER.format(text=cited_text(answer.evidence), question=question.text,
+                             answer=strip_markers(answer.text))
+    return _yes(generator, CHECK_SYSTEM, user, CHECK_USER.format(text="{0}", question="{0}?", answer="{0}"), minimum)
+
+
+def assess_points(generator: TextGenerator, question: Question, points: list[Citation],
+                  minimum: float = OPEN_MIN_CONFIDENCE) -> Assessment:
+    """Ask the model whether an open question's ``points`` report on what ``question`` asks about (the same
+    event, people and place), not only on something like it; it reads the first points of each article."""
+    shown = [p for turn in range(POINTS_READ) for p in _per_article(points, turn)][:POINTS_READ]
+    user = ABOUT_USER.format(text=cited_text(shown), question=question.text)
+    return _yes(generator, ABOUT_SYSTEM, user, ABOUT_USER.format(text="{0}", question="{0}?"), minimum)
+
+
+def _per_article(points: list[Citation], turn: int) -> list[Citation]:
+    """Each article's ``turn``-th point (0-based), in article order."""
+    articles: dict[int, list[Citation]] = {}
+    for point in points:
+        articles.setdefault(point.number, []).append(point)
+    return [cited[turn] for cited in articles.values() if turn < len(cited)]
+
+
+def _yes(generator: TextGenerator, system: str, user: str, shape: str, minimum: float) -> Assessment:
+    """The model's "Yes" against "No" to ``user`` under ``system``, read from its first token (``shape``: the user
+    text with "{0}" for what changes, so the instructions' state is shared between checks)."""
+    prompt, messages = _prompt(generator, system, user)
+    prefix = common_lines([_prompt(generator, system, shape.format(word))[0] for word in ("a", "b")])
     words = generator.word_probabilities(prompt, [*YES, *NO], messages=messages, prefix=prefix)
     yes, no = sum(words[w] for w in YES), sum(words[w] for w in NO)
     confidence = yes / (yes + no) if yes + no > 0 else 0.0
     return Assessment(confidence, confidence >= minimum)
 
 
-def _check(generator: TextGenerator, text: str, question: str, answer: str) -> tuple[str, list[dict[str, str]]]:
-    """The check's prompt (the model's chat template, or plain text for a base model) and its chat messages."""
-    user = CHECK_USER.format(text=text, question=question, answer=answer)
-    messages = [{"role": "system", "content": CHECK_SYSTEM}, {"role": "user", "content": user}]
-    prompt = generator.render_chat(messages)[0] if generator.is_chat_model else f"{CHECK_SYSTEM}\n\n{user}\nReply:"
+def _prompt(generator: TextGenerator, system: str, user: str) -> tuple[str, list[dict[str, str]]]:
+    """A check's prompt (the model's chat template, or plain text for a base model) and its chat messages."""
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    prompt = generator.render_chat(messages)[0] if generator.is_chat_model else f"{system}\n\n{user}\nReply:"
     return prompt, messages
 
 

@@ -11,6 +11,10 @@
    streamed; how likely it was to decline is weighed in (decide again);
 6. **check** — each sentence of the draft against what the model read (:class:`rag.answer.citations.Checked`);
 7. **compose** — the supported sentences, or else the evidence sentence quoted (rag.answer.composing).
+
+An open question (what happened, why, a list, a comparison, a development: ``Question.shape``) takes another
+path after step 4: points planned from the whole articles (rag.answer.planning), sent at once, then checked to
+be about what was asked.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from rag.answer.answerability import decide, reconsider
-from rag.answer.assessment import Assessment, assess
+from rag.answer.assessment import Assessment, assess, assess_points
 from rag.answer.citations import check_draft
 from rag.answer.composing import compose_points, newest_date, quote, settle
 from rag.answer.conversation import rewrite_with_llm, standalone_query
@@ -76,7 +80,7 @@ class Pipeline:
             yield self._refuse(answer, refusal, started)
             return
         if is_open(asked):
-            yield from self._open(answer, asked, found, started)
+            yield from self._open(answer, asked, found, started, cancel)
             return
         excerpts = ranking.excerpts()
         answer.passages = [items[0].hit for _, items in excerpts]
@@ -101,9 +105,10 @@ class Pipeline:
         answer.timings.total = time.perf_counter() - started
         yield answer
 
-    def _open(self, answer: Answer, question: Question, found: Retrieval, started: float
-              ) -> Generator[Event, None, None]:
-        """An open question's answer: points from the whole articles found (rag.answer.planning)."""
+    def _open(self, answer: Answer, question: Question, found: Retrieval, started: float,
+              cancel: threading.Event | None) -> Generator[Event, None, None]:
+        """An open question's answer: points from the whole articles found (rag.answer.planning), shown at once,
+        then checked to be about what was asked (unless ``min_confidence`` is 0)."""
         groups = plan(question, trusted_passages(found.articles), found.idf)
         if not groups:
             yield self._refuse(answer, NOTHING_FOUND, started)
@@ -115,6 +120,15 @@ class Pipeline:
             return
         answer.timings.evidence = time.perf_counter() - started
         yield EvidenceFound(answer.evidence, answer.passages, question.reply_language, shape=question.shape)
+        if self.settings.min_confidence > 0 and not (cancel and cancel.is_set()):
+            checking = time.perf_counter()
+            assessment = assess_points(self.generator, question, answer.evidence)
+            answer.confidence, answer.timings.check = assessment.confidence, time.perf_counter() - checking
+            if not assessment.passed:
+                answer = replace(answer, closest=answer.evidence[:1], sentences=[], evidence=[], extractive=False)
+                yield self._refuse(answer, f"the points may be about something else than was asked (the check's "
+                                           f"confidence {assessment.confidence:.2f})", started)
+                return
         answer.timings.total = time.perf_counter() - started
         yield answer
 

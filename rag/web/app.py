@@ -81,7 +81,7 @@ class WebUI(LibraryActions):
         key = f"ans-{uuid.uuid4().hex[:8]}"
         messages += [{"role": "user", "content": shown}, {"role": "assistant", "content": render_searching(ui)}]
         yield messages, "", "", chat_id, self._chat_list(owner, chat_id, ui)
-        draft, evidence, passages, answer = "", [], [], None
+        draft, found, passages, answer = "", None, [], None
         answering = Answering(self.library.ask(message, turns, cancel=stop, article=article), stop)
         details: dict[str, Any]  # what the chat history keeps beside the shown answer
         try:
@@ -89,26 +89,26 @@ class WebUI(LibraryActions):
                 if isinstance(event, Retrieved):
                     passages = event.passages
                 elif isinstance(event, EvidenceFound):
-                    evidence, passages = event.evidence, event.passages
+                    found, passages = event, event.passages
                 elif isinstance(event, Token):
                     draft += event.text
                 elif isinstance(event, Answer):
                     answer = event
-                if isinstance(event, (EvidenceFound, Token)):
-                    messages[-1] = {"role": "assistant", "content": render_evidence(key, evidence, ui, draft)}
+                if found and isinstance(event, (EvidenceFound, Token)):
+                    messages[-1] = {"role": "assistant", "content": render_evidence(key, found, ui, draft)}
                     yield messages, gr.update(), "", chat_id, gr.update()  # the next question may be typed now
             if answer is not None and not stop.is_set():
                 content = render_answer(key, answer, self._articles(answer.passages), answer.as_of_label or "", ui,
                                         self._refusal_reason(answer, ui))
                 details = {"answer": answer.text, "language": answer.language, "refusal": answer.refusal}
             else:
-                content = render_stopped(key, evidence, passages, ui, self._articles(passages))
+                content = render_stopped(key, found, passages, ui, self._articles(passages))
                 details = {"answer": "", "stopped": True}
         except Exception as exc:  # noqa: BLE001 - the chat says what failed, and keeps what was found
             problem = self._problem(exc, ui)
             content, details = render_problem(problem), {"answer": "", "error": problem}
             if passages:  # what was found before the failure stays on screen, cited
-                content = render_stopped(key, evidence, passages, ui, self._articles(passages), content)
+                content = render_stopped(key, found, passages, ui, self._articles(passages), content)
         self.history.add(owner, chat_id, "assistant", content, details)
         messages[-1] = {"role": "assistant", "content": content}
         try:

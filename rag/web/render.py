@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from rag.answer.records import QUOTE_LABELS, Answer, Citation, long_date, strip_markers
+from rag.answer.records import QUOTE_LABELS, Answer, Citation, EvidenceFound, long_date, strip_markers
 from rag.types import Hit
 from rag.web.i18n import LANGUAGES, count_articles, text
 
@@ -51,22 +51,29 @@ def render_problem(message: str) -> str:
     return f'<p class="problem">{html.escape(message)}</p>'
 
 
-def render_evidence(key: str, evidence: list[Citation], ui: str, draft: str = "") -> str:
-    """What the chat shows while the model writes: the evidence, then the draft marked as not checked yet."""
-    parts = [f"**{text(ui, 'evidence')}**", *(render_quote(key, c) for c in evidence),
-             f'<p class="state">{text(ui, "writing_answer")}</p>']
+def render_evidence(key: str, found: EvidenceFound, ui: str, draft: str = "") -> str:
+    """What the chat shows while the model works: the evidence found, then the draft marked as not checked yet."""
+    parts = [_found(key, found, ui), f'<p class="state">{text(ui, "writing_answer")}</p>']
     if draft.strip():
         parts.append(f'<p class="draft">{_lines(html.escape(strip_markers(draft)))}</p>')
     return "\n\n".join(parts)
 
 
-def render_stopped(key: str, evidence: list[Citation], passages: list[Hit], ui: str,
+def render_stopped(key: str, found: EvidenceFound | None, passages: list[Hit], ui: str,
                    articles: Mapping[str, ArticleInfo], headline: str = "") -> str:
     """An answer stopped by the user (or cut off by ``headline``, an error): the evidence already found stays
     readable and cited."""
-    quotes = "\n\n".join(render_quote(key, c) for c in evidence)
-    return "\n\n".join(filter(None, [headline or f"_{text(ui, 'stopped')}_", quotes,
-                                     render_sources(key, passages, _highlights(evidence), ui, articles)]))
+    evidence = found.evidence if found else []
+    return "\n\n".join(filter(None, [headline or f"_{text(ui, 'stopped')}_", _found(key, found, ui, False) if found
+                                     else "", render_sources(key, passages, _highlights(evidence), ui, articles)]))
+
+
+def _found(key: str, found: EvidenceFound, ui: str, labelled: bool = True) -> str:
+    """The evidence found: an open question's points, else the quoted sentences (``labelled`` as evidence)."""
+    if found.shape != "fact":
+        return render_points(key, found.evidence, found.language)
+    quotes = [render_quote(key, c) for c in found.evidence]
+    return "\n\n".join([f"**{text(ui, 'evidence')}**", *quotes] if labelled else quotes)
 
 
 def render_quote(key: str, citation: Citation) -> str:
@@ -96,7 +103,7 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         refs = "".join(" " + _link(key, n) for n in sorted({c.number for c in sentence.citations}))
         lines.append(f"{escape_markdown(strip_markers(sentence.text).strip())}{refs}")
     if answer.shape != "fact":
-        message = render_points(key, answer)
+        message = render_points(key, answer.evidence, answer.language)
     elif answer.extractive:
         message = (f"**{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}:** "
                    + render_quote(key, answer.evidence[0])[2:])
@@ -110,20 +117,18 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
     return message + "\n\n" + render_sources(key, answer.passages, highlights, ui, articles)
 
 
-def render_points(key: str, answer: Answer) -> str:
-    """An open question's answer: its points as a list under their article's title and date, each linked to its
-    source."""
+def render_points(key: str, points: list[Citation], language: str) -> str:
+    """An open question's points (each a quoted sentence) as a list under their article's title and date, each
+    linked to its source."""
     groups: dict[int, list[str]] = {}
     titles: dict[int, Citation] = {}
-    for sentence in answer.sentences:
-        citation = sentence.citations[0]
-        titles.setdefault(citation.number, citation)
-        groups.setdefault(citation.number, []).append(
-            f"- {escape_markdown(strip_markers(sentence.text).strip())} {_link(key, citation.number)}")
+    for point in points:
+        titles.setdefault(point.number, point)
+        groups.setdefault(point.number, []).append(f"- {escape_markdown(point.quote)} {_link(key, point.number)}")
     blocks = []
     for number, lines in groups.items():
         cited = titles[number]
-        date = f" · {long_date(cited.published, answer.language)}" if cited.published else ""
+        date = f" · {long_date(cited.published, language)}" if cited.published else ""
         blocks.append(f'<p class="point-head"><b>{html.escape(cited.title)}</b>{html.escape(date)}</p>')
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
