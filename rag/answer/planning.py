@@ -29,7 +29,7 @@ from rag.text.tokens import content_stems, tokenize
 from rag.types import Hit, Question
 
 # Points shown: from one article, per shape; from each of several (a list's are shared out among them).
-POINTS = {"summary": 6, "explain": 4, "list": 6, "compare": 6, "timeline": 6}
+POINTS = {"summary": 6, "explain": 5, "list": 6, "compare": 6, "timeline": 6}
 POINTS_PER_ARTICLE = {"compare": 3, "timeline": 3}
 MAX_ARTICLES = 3
 RELATED_SCORE = 0.5        # an article joins a multi-article answer when its best passage scores this share of the
@@ -139,14 +139,12 @@ def _points(question: Question, article: Hit, wanted: Mapping[str, float], count
         place = 1.0 / (1.0 + i / 3)
         facts = min(1.0, _facts(sentence) / 3)
         scored.append(Point(article, i, start, end, weight * relevance + PLACE_WEIGHT * place + FACTS_WEIGHT * facts))
-    items = [p for p in scored if _ENUMERATION.match(p.text)] if question.shape == "list" else []
-    if len(items) < 2:
-        items = []
-    scored.sort(key=lambda p: -p.score)
-    chosen: list[Point] = items[:MAX_ITEMS]
+    items = [p for p in scored if _ENUMERATION.match(p.text)][:MAX_ITEMS] if question.shape == "list" else []
+    chosen: list[Point] = items if len(items) > 1 else []  # one "Pertama, …" alone is no enumeration
+    limit = max(count, len(chosen) + 1)  # every item, and at least one sentence that says what they are
     seen = [content_stems(p.text, question.language) for p in chosen]
-    for point in scored:
-        if len(chosen) >= max(count, len(items[:MAX_ITEMS]) + 1) or point in chosen:
+    for point in sorted(scored, key=lambda p: -p.score):
+        if len(chosen) >= limit or point in chosen:
             continue
         content = content_stems(point.text, question.language)
         if any(len(content & other) > SIMILAR * max(1, len(content)) for other in seen):
