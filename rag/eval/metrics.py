@@ -6,12 +6,15 @@ import json
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from rag.errors import QuestionsFileError
 from rag.retrieve.fusion import best_first
+
+Q = TypeVar("Q")
 
 
 @dataclass
@@ -32,7 +35,29 @@ class EvalQuestion:
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read questions.jsonl; every malformed line is reported as ``file:line: reason`` (ValueError)."""
+    """Read questions.jsonl; every malformed line is reported as ``file:line: reason`` (QuestionsFileError)."""
+    return read_questions(path, _question)
+
+
+def _question(obj: dict, number: int) -> EvalQuestion:
+    answers = obj.get("answers", [])
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise ValueError("'answers' must be a list of strings")
+    article = obj.get("article_id")
+    if article is not None and not isinstance(article, str):
+        raise ValueError("'article_id' must be a string or null")
+    near_miss_of = obj.get("near_miss_of")
+    if near_miss_of is not None and not isinstance(near_miss_of, str):
+        raise ValueError("'near_miss_of' must be a string or null")
+    if not isinstance(obj.get("off_corpus", False), bool):
+        raise ValueError("'off_corpus' must be true or false")
+    return EvalQuestion(str(obj.get("id", number)), obj["question"], answers, article, near_miss_of,
+                        obj.get("off_corpus", False))
+
+
+def read_questions(path: Path, parse: Callable[[dict, int], Q]) -> list[Q]:
+    """Each line of ``path`` (a JSON object with a non-empty "question") made a question by ``parse`` (its line
+    number given); every malformed line is reported as ``file:line: reason`` (QuestionsFileError)."""
     questions, errors = [], []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -43,20 +68,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 raise ValueError("not a JSON object")
             if not isinstance(obj.get("question"), str) or not obj["question"].strip():
                 raise ValueError("missing or empty 'question'")
-            answers = obj.get("answers", [])
-            if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-                raise ValueError("'answers' must be a list of strings")
-            article = obj.get("article_id")
-            if article is not None and not isinstance(article, str):
-                raise ValueError("'article_id' must be a string or null")
-            near_miss_of = obj.get("near_miss_of")
-            if near_miss_of is not None and not isinstance(near_miss_of, str):
-                raise ValueError("'near_miss_of' must be a string or null")
-            if not isinstance(obj.get("off_corpus", False), bool):
-                raise ValueError("'off_corpus' must be true or false")
-            questions.append(EvalQuestion(str(obj.get("id", number)), obj["question"], answers, article,
-                                          near_miss_of, obj.get("off_corpus", False)))
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            questions.append(parse(obj, number))
+        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
             errors.append(f"{path.name}:{number}: {exc}")
     if errors:
         raise QuestionsFileError("malformed questions:\n" + "\n".join(errors))

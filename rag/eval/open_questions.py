@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from rag.errors import QuestionsFileError
-from rag.eval.metrics import gold_aliases, percentiles
+from rag.eval.metrics import gold_aliases, percentiles, read_questions
 
 if TYPE_CHECKING:
     from rag.retrieve.retriever import Retriever
@@ -49,23 +48,16 @@ def is_open_questions(path: Path) -> bool:
 
 def load_open_questions(path: Path) -> list[OpenQuestion]:
     """Read an open questions file; every malformed line is reported as ``file:line: reason``."""
-    questions, errors = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            points = obj["key_points"]
-            if not points or not all(isinstance(p, list) and p and all(isinstance(s, str) for s in p) for p in points):
-                raise ValueError("'key_points' must be a non-empty list of lists of strings")
-            questions.append(OpenQuestion(str(obj.get("id", number)), str(obj["question"]), str(obj.get("kind", "")),
-                                          str(obj.get("language", "")), tuple(obj.get("article_ids", [])),
-                                          tuple(tuple(p) for p in points), int(obj.get("min_points", len(points)))))
-        except (ValueError, KeyError, TypeError) as exc:
-            errors.append(f"{path.name}:{number}: {exc}")
-    if errors:
-        raise QuestionsFileError("malformed open questions:\n" + "\n".join(errors))
-    return questions
+    return read_questions(path, _open_question)
+
+
+def _open_question(obj: dict, number: int) -> OpenQuestion:
+    points = obj.get("key_points")
+    if not points or not all(isinstance(p, list) and p and all(isinstance(s, str) for s in p) for p in points):
+        raise ValueError("'key_points' must be a non-empty list of lists of strings")
+    return OpenQuestion(str(obj.get("id", number)), obj["question"], str(obj.get("kind", "")),
+                        str(obj.get("language", "")), tuple(obj.get("article_ids", [])),
+                        tuple(tuple(p) for p in points), int(obj.get("min_points", len(points))))
 
 
 def _plain(text: str) -> str:

@@ -11,13 +11,14 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from rag.eval.matching import holds_answer
 from rag.eval.metrics import (
     EvalQuestion,
+    Q,
     answer_rank,
     article_rank,
     contains,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from rag.indexing.builder import BuildReport
 
 LEGS = ("dense", "lexical", "fused")
-Q = TypeVar("Q")
 
 
 def evaluate(articles: Path, questions_path: Path, settings: Settings, ks: tuple[int, ...] = (1, 5, 20),
