@@ -225,6 +225,24 @@ def test_earlier_turns_make_a_follow_up_work_and_a_refusal_is_a_normal_answer(ap
 
 
 @pytest.mark.model
+def test_a_question_about_one_article_is_answered_from_it_in_points(api):
+    import openai
+
+    url, _ = api
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=600) as http:
+        article = http.get("/v1/articles", params={"q": "harga beras"}).json()["data"][0]["id"]
+    client = openai_client(url)
+    summarise = [{"role": "user", "content": "Ringkas artikel ini"}]
+    reply = client.chat.completions.create(model="berita-qa", messages=summarise, extra_body={"article": article})
+    message = reply.choices[0].message.model_dump()
+    assert message["content"].count("\n- ") >= 2 and "14.500" in message["content"], message["content"]
+    assert {c["article_id"] for c in message["citations"]} == {article}
+    assert all(c["verified"] for c in message["citations"])
+    with pytest.raises(openai.NotFoundError, match="tidak-ada"):
+        client.chat.completions.create(model="berita-qa", messages=summarise, extra_body={"article": "tidak-ada"})
+
+
+@pytest.mark.model
 def test_a_missing_or_wrong_key_is_401_and_malformed_requests_are_openai_errors(api):
     import openai
 

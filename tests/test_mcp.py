@@ -38,7 +38,11 @@ def test_an_mcp_client_searches_lists_and_asks_over_stdio(sample_settings, tmp_p
                         "found": await client.call_tool("search_articles", {"query": "banjir Demak", "k": 2}),
                         "listed": await client.call_tool("list_articles", {"words": "banjir"}),
                         "answered": await client.call_tool("ask", {"question": RICE}),
-                        "empty": await client.call_tool("ask", {"question": "   "})}
+                        "empty": await client.call_tool("ask", {"question": "   "}),
+                        "scoped": await client.call_tool("ask", {"question": "Ringkas artikel ini", "article":
+                                                                 (await client.call_tool("list_articles", {
+                                                                     "words": "beras"})).structured_content[
+                                                                     "articles"][0]["id"]})}
 
     calls = anyio.run(session)
     assert set(calls["tools"]) == {"search_articles", "ask", "list_articles"}
@@ -53,6 +57,9 @@ def test_an_mcp_client_searches_lists_and_asks_over_stdio(sample_settings, tmp_p
     assert any(c["verified"] and c["article_id"].startswith("harga-beras") for c in answer["citations"])
     assert answer["details"]["refusal"] is None
     assert calls["empty"].is_error and "the question is empty" in calls["empty"].content[0].text  # a RagError's text
+    scoped = calls["scoped"].structured_content  # about one article: its points
+    assert {c["article_id"] for c in scoped["citations"]} == {scoped["sources"][0]["article_id"]}
+    assert scoped["content"].count("\n- ") >= 2
     assert "netguard: blocked" not in log.read_text(errors="replace")
 
 

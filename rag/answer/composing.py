@@ -49,7 +49,7 @@ def compose_points(answer: Answer, question: Question, groups: list[list[Point]]
             evidence.append(citation)
             lines.append(line)
     passages = articles + [hit for hit in others if hit.article_id not in {a.article_id for a in articles}]
-    return replace(answer, text="\n".join(lines), sentences=sentences, evidence=evidence, extractive=True,
+    return replace(answer, text="\n".join(lines), sentences=sentences, evidence=evidence, extractive=False,
                    shape=question.shape, passages=passages)
 
 

@@ -55,6 +55,7 @@ class ChatRequest(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2, description="capped at the temperature setting's range")
     max_tokens: int | None = Field(None, ge=1, description="the answer's length, capped at the setting's range")
     max_completion_tokens: int | None = Field(None, ge=1, description="the same as max_tokens")
+    article: str | None = Field(None, description="ask about this article only: its id (GET /v1/articles)")
 
     def question(self) -> tuple[str, list[tuple[str, str]]]:
         """The question (the last message, a user's) and the earlier (question, answer) turns."""
@@ -120,7 +121,7 @@ def chat_router(library: Library) -> APIRouter:
             raise ApiError(404, f"no model {body.model!r}: use {MODEL_ID!r}", param="model", code="model_not_found")
         question, turns = body.question()
         cancel = threading.Event()
-        events = library.ask(question, turns, cancel=cancel, options=body.options())
+        events = library.ask(question, turns, cancel=cancel, options=body.options(), article=body.article)
         reply = Reply(library, limiter, request, cancel, events)
         try:
             first = await reply.start()  # waits for its turn: a full queue is a 429 before anything is sent

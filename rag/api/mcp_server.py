@@ -56,12 +56,13 @@ def create_mcp(library: Library) -> MCPServer:
     @server.tool(description="Answer a question from the news articles only. `content` keeps [n] markers; "
                              "`citations` are the article sentences each answer sentence was checked against; "
                              "`details.refusal` says why, when the articles do not answer. `history`: the earlier "
-                             "turns, for a follow-up question.")
-    async def ask(question: str, history: list[Turn] | None = None) -> dict[str, Any]:
+                             "turns, for a follow-up question; `article`: an id from list_articles, to ask about "
+                             "that article only (\"summarise this article\").")
+    async def ask(question: str, history: list[Turn] | None = None, article: str | None = None) -> dict[str, Any]:
         cancel = threading.Event()
         turns = [(turn.question, turn.answer) for turn in history or []]
         try:
-            answer = await in_thread(final_answer, library.ask(question, turns, cancel=cancel))
+            answer = await in_thread(final_answer, library.ask(question, turns, cancel=cancel, article=article))
         finally:
             cancel.set()  # a call cancelled by the client ends the answer too
         if answer is None:

@@ -35,9 +35,12 @@ def answer_json(answer: Answer, urls: Mapping[str, str | None]) -> dict[str, Any
 
 def answer_content(answer: Answer) -> str:
     """The answer as text: the checked sentences, each with the markers of the sources it was checked against;
-    an article's sentence quoted, labelled as a quote; or the refusal, with the closest sentences quoted."""
+    an article's sentence quoted, labelled as a quote; an open question's points; or the refusal, with the closest
+    sentences quoted."""
     if answer.refusal:
         return " ".join([answer.text, *(f"“{c.quote}” [{c.number}]" for c in answer.closest)])
+    if answer.shape != "fact":  # an open question's points, a line each under their article's title
+        return answer.text
     if answer.extractive:
         quoted = answer.evidence[0]
         return f"{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}: “{quoted.quote}” [{quoted.number}]"
