@@ -56,7 +56,7 @@ def main() -> None:
             line = rewritten.get(n)
             kept = line is not None and verify(line, [point], code)[0]
             shown.append(line if line is not None and kept else point)
-            totals["kept"] += kept
+            totals["kept"] += shown[-1] != point  # condensed: a line of its own that its sentence supports
         before, after = " ".join(points), " ".join(shown)
         totals["points"] += len(points)
         totals["words_before"] += len(before.split())
