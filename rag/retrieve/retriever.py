@@ -91,11 +91,10 @@ class Retriever:
         present), with the rarity of its stems in the same index version; only ``article``'s, when given (an
         unknown one is a :class:`rag.errors.UnknownArticle`)."""
         with self.live.reading() as index:
-            # an answer that may draw on several articles looks for them further down the ranking
-            depth = self.settings.candidates if question.shape in MULTI_ARTICLE else self.settings.top_k
             if article is not None:
                 hits = self._article_passages(index, question.search, article)
-            else:
+            else:  # an answer that may draw on several articles looks for them further down the ranking
+                depth = self.settings.candidates if question.shape in MULTI_ARTICLE else self.settings.top_k
                 hits = self._search(index, question.search, max(depth, self.settings.top_k), question.latest)
             idf = {stem: index.lexical.idf(stem) for stem in set(question.stems)} if hits else {}
             articles = whole_articles(index, hits) if question.shape != FACT else []
