@@ -127,15 +127,8 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
     for q in tqdm(questions, desc="answers", unit="question"):
         answer = pipeline.ask(q.question)
         text = "" if answer.refusal else strip_markers(answer.text)
-        right = bool(text) and holds_answer(text, q.answers)
-        details.append({"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
-                        "kind": q.kind, "right": right, "text": answer.text, "draft": answer.draft,
-                        "refusal": answer.refusal, "extractive": answer.extractive,
-                        "answerability": answer.answerability, "decline_probability": answer.decline_probability,
-                        "confidence": answer.confidence, "closest": [c.quote for c in answer.closest],
-                        "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total,
-                        "check_seconds": answer.timings.check,
-                        **answer_sources(answer)})
+        details.append(answer_detail(q, answer))
+        right = details[-1]["right"]
         total.append(answer.timings.total)
         if answer.timings.evidence is not None:
             evidence.append(answer.timings.evidence)
@@ -176,6 +169,21 @@ def _answer_metrics(questions: list[EvalQuestion], settings: Settings, retriever
             "latency_answers": {"evidence": percentiles(evidence), "first_token": percentiles(first_token),
                                 "total": percentiles(total)},
             "answer_details": details}
+
+
+def answer_detail(q: EvalQuestion, answer: Answer) -> dict:
+    """One answer for studying afterwards: right or not (holds a gold answer), the scores it was decided on, the
+    sentences it shows and cites, the passages around them."""
+    from rag.answer.markers import strip_markers
+
+    text = "" if answer.refusal else strip_markers(answer.text)
+    return {"id": q.id, "question": q.question, "gold": q.answers, "answerable": q.article_id is not None,
+            "kind": q.kind, "right": bool(text) and holds_answer(text, q.answers), "text": answer.text,
+            "draft": answer.draft, "refusal": answer.refusal, "extractive": answer.extractive,
+            "answerability": answer.answerability, "decline_probability": answer.decline_probability,
+            "confidence": answer.confidence, "closest": [c.quote for c in answer.closest],
+            "evidence": [c.quote for c in answer.evidence], "seconds": answer.timings.total,
+            "check_seconds": answer.timings.check, **answer_sources(answer)}
 
 
 def answer_sources(answer: Answer) -> dict:
