@@ -30,6 +30,15 @@ def test_asked_words_missing_from_the_cited_sentence_and_from_its_passage():
     assert 0 < near_miss["asked_missing_passage"] < near_miss["asked_missing_cited"] < 1
 
 
+def test_a_rare_asked_word_missing_weighs_more_than_a_common_one():
+    question = "Berapa penyelidik polisi yang mengusut pencurian di Prado?"  # "prado": not in the passage
+    plain = features(shown(question))
+    weighed = features(replace(shown(question), rarity={"prado": 9.0, "selidik": 1.0, "polisi": 1.0, "usut": 1.0,
+                                                        "curi": 1.0}))
+    assert plain["rare_missing_passage"] == plain["asked_missing_passage"] == 0.2
+    assert weighed["rare_missing_passage"] == 9 / 13 and weighed["rarest_missing_passage"] == 1
+
+
 def test_a_negation_on_one_side_only():
     assert features(shown("Berapa penyelidik polisi yang mengusut pencurian?"))["negation_differs"] == 0
     assert features(shown("Berapa penyelidik yang tidak dikerahkan polisi?"))["negation_differs"] == 1

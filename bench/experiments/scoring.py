@@ -53,12 +53,13 @@ def features(answer: Shown) -> dict[str, float]:
     names = _names(question.text)
     numbers = {v for _, vs in find_numbers(passages) for v in vs}
     confidence = min(max(answer.confidence, 1e-4), 1 - 1e-4)
+    logit = math.log(confidence / (1 - confidence))
     return {
-        "check_logit": math.log(confidence / (1 - confidence)),
+        "check_logit": logit,
         "decline_probability": answer.decline_probability,
         "answerability": answer.answerability,
         "extractive": float(answer.extractive),
-        "extractive_logit": float(answer.extractive) * math.log(confidence / (1 - confidence)),
+        "extractive_logit": float(answer.extractive) * logit,
         "cited_rank": float(min(answer.rank, 3)),
         "asked_missing_cited": _share(asked - in_cited, asked),
         "asked_missing_passage": _share(asked - in_passages, asked),
