@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -97,17 +97,17 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text)}
 
 
-def _share(part: set[str], whole: set[str]) -> float:
+def _share(part: Set[str], whole: Set[str]) -> float:
     return len(part) / len(whole) if whole else 0.0
 
 
-def _weighted(part: set[str], whole: set[str], rarity: Mapping[str, float]) -> float:
+def _weighted(part: Set[str], whole: Set[str], rarity: Mapping[str, float]) -> float:
     """The share of ``whole``'s weight in ``part``, each stem weighed by its idf (1 when not known)."""
     total = sum(rarity.get(s, 1.0) for s in whole)
     return sum(rarity.get(s, 1.0) for s in part) / total if total else 0.0
 
 
-def _rarest(part: set[str], whole: set[str], rarity: Mapping[str, float]) -> float:
+def _rarest(part: Set[str], whole: Set[str], rarity: Mapping[str, float]) -> float:
     """How rare the rarest stem of ``part`` is, as a share of the rarest of ``whole``."""
     top = max((rarity.get(s, 1.0) for s in whole), default=0.0)
     return max((rarity.get(s, 1.0) for s in part), default=0.0) / top if top else 0.0
@@ -136,4 +136,5 @@ class Scorer:
 def load_scorer(path: Path = WEIGHTS) -> Scorer:
     """The fitted scorer (read once)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Scorer(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+    return Scorer(tuple(data["names"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                  data["bias"], data["threshold"])
