@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.helpers.corpus import SAMPLE_ARTICLES
-from tests.helpers.processes import free_port, guarded_env, stops_on_ctrl_c, wait_for_port
+from tests.helpers.processes import free_port, guarded_env, hears_ctrl_c, stops_on_ctrl_c, wait_for_port
 
 BAD_FILES = {
     "kosong.txt": b"",
@@ -111,7 +111,8 @@ def test_rag_serve_stops_on_ctrl_c_within_a_second_while_the_cpus_are_busy(sampl
     with open(tmp_path / "serve.log", "w+") as log:
         process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port), "--index-dir",
                                     str(index_dir), "--articles-dir", str(sample_settings.articles_dir)],
-                                   stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env())
+                                   stdout=log, stderr=subprocess.STDOUT, text=True, env=guarded_env(),
+                                   preexec_fn=hears_ctrl_c)
         try:
             wait_for_port(port, process, log, "rag serve")
             stops_on_ctrl_c(process)

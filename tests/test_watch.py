@@ -20,7 +20,7 @@ from rag.library import Change, Library, ago
 from rag.retrieve.retriever import Retriever
 from tests.helpers.corpus import make_settings
 from tests.helpers.faults import Faults, install
-from tests.helpers.processes import guarded_env, stops_on_ctrl_c
+from tests.helpers.processes import guarded_env, hears_ctrl_c, stops_on_ctrl_c
 
 FAST: dict[str, Any] = {"step_ms": 100, "debounce_ms": 1000}  # a burst ends after 0.1 s of quiet
 ARTICLES = {
@@ -178,7 +178,8 @@ def test_rag_index_watch_picks_up_a_new_file_and_stops_on_ctrl_c(corpus):
     folder = corpus.articles_dir
     process = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(folder), "--watch",
                                 "--index-dir", str(corpus.index_dir)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=guarded_env())
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=guarded_env(),
+                               preexec_fn=hears_ctrl_c)
     assert process.stdout and process.stderr
     stdout, stderr = process.stdout, process.stderr
     lines: queue.Queue[str] = queue.Queue()

@@ -49,6 +49,12 @@ def busy_cpus(extra: int = 1) -> Iterator[None]:
             spinner.wait()
 
 
+def hears_ctrl_c() -> None:
+    """For ``Popen(preexec_fn=...)``: the child reacts to Ctrl-C even when the tests were started in the
+    background (a shell's ``cmd &``, a CI runner), which starts them, and so their children, ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stops_on_ctrl_c(process: subprocess.Popen, within: float = 1.0) -> None:
     """Send ``process`` Ctrl-C while every CPU is busy (as when the rest of the suite runs): it must exit with 0
     within ``within`` seconds."""
