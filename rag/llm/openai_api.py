@@ -177,9 +177,11 @@ class ServerGenerator:
             count = len(self._servers)
             turned = [self._servers[(self._turn + i) % count] for i in range(count)]
             order = sorted(turned, key=lambda s: (s.dead_until > now, s.in_flight))
-        for server in order:
-            with self._lock:
-                server.in_flight += 1
+            order[0].in_flight += 1  # busy from the moment it is chosen: a request at the same time picks another
+        for number, server in enumerate(order):
+            if number:
+                with self._lock:
+                    server.in_flight += 1
             yield server
 
     def _model(self, server: _Server) -> str:
