@@ -113,14 +113,19 @@ class Settings:
                                      "short sentence, the evidence is quoted beside them, and short answers are "
                                      "checked more reliably", at_least=1, label="Longest answer",
                                      scale=(32, 1024, 32))
+    points_tokens: int = setting(200, "tokens the model may write to say a summary's points in fewer words, one "
+                                 "point at a time after they are shown (other open answers get a third of it); a "
+                                 "shorter wording replaces a point only when its facts stand in the sentence "
+                                 "(0: the articles' sentences as they are)", at_least=0)
     temperature: float = setting(0.0, "sampling temperature: at 0 the same question always gets the same answer; "
                                  "higher varies the wording", at_least=0, label="Temperature", scale=(0, 1.5, 0.05))
     # bench/refusal.py: false refusals <= 0.05 on every shared set
     min_answerability: float = setting(0.3, "refuse when the answerability score (evidence coverage × the model's "
                                        "confidence, 0–1) is below this; higher refuses more", at_least=0, at_most=1)
-    # bench/verify.py: the operating point chosen on the dev sets (bench/RESULTS.md §10)
-    min_confidence: float = setting(0.85, "show an answer only when the check that its cited sentences state it as "
-                                    "the answer to this question is at least this sure (0–1); otherwise the reply "
+    # bench/verify.py: the operating point chosen on the dev sets (bench/RESULTS.md §12)
+    min_confidence: float = setting(0.65, "show an answer only when the check that its cited sentences state it as "
+                                    "the answer to this question (the model's yes, halved unless its own answer "
+                                    "from those sentences agrees) is at least this sure (0–1); otherwise the reply "
                                     "says what the articles do not state and shows the closest sentence; 0 turns "
                                     "the check off", at_least=0, at_most=1)
     query_rewriter: QueryRewriter = setting("heuristic", "how follow-up questions become search queries: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answer.assessment import REREAD_SYSTEM
 from rag.answer.evidence import Passage
 from rag.answer.pipeline import Pipeline
 from rag.answer.prompting import build_prompt
@@ -99,6 +100,9 @@ class WrongNumbers:
         return "\n".join(m["content"] for m in messages), []
 
     def stream(self, prompt, **kwargs):
+        if prompt.startswith(REREAD_SYSTEM):  # the check's second reading: what the sentence says
+            yield "4.000 warga"
+            return {}
         yield from ["Sebanyak 9.999 warga ", "mengungsi [1]."]
         return {}
 

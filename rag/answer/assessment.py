@@ -3,11 +3,16 @@ sentences and says whether they state the answer as the answer to *this* questio
 time, place and quantity). A near-miss — the articles cover the subject but not the asked detail — or a name
 in the wrong role then fails, and the reply says what the articles do not state instead (rag.answer.composing).
 
-The check is one short prompt whose yes/no probability is read from the first token (bench/verify.py measures
-it against the alternatives; docs/answers.md).
+The check is two readings by the model: one short prompt whose yes/no probability is read from the first token,
+and the model's own answer to the question from the cited sentences alone (a few words, or "Not stated"). An
+answer is as sure as the "Yes", halved as far as the second reading does not hold it (a fifth less when the
+second reading finds no answer): a name in the wrong role, or a near-miss quote, is mostly read as stating
+the answer, but re-read for the question it gives the right name, or none (bench/verify.py and
+bench/experiments/reanswer.py measure both; docs/answers.md).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.answer.markers import strip_markers
@@ -23,6 +28,15 @@ CHECK_SYSTEM = ("You check answers to questions about news. Reply only Yes if th
                 "if the text does not say so.")
 CHECK_USER = ("Text: {text}\nQuestion: {question}\nProposed answer: {answer}\n"
               "Does the text say that this is the answer to the question? Yes or No?")
+# The second reading: the model answers the question from the cited sentences alone.
+REREAD_SYSTEM = ("Answer the question from the text only, with the exact words of the text: a name, number, date or "
+                 "short phrase. If the text does not state the answer to this exact question, reply: Not stated.")
+REREAD_USER = "Text: {text}\nQuestion: {question}"
+REREAD_TOKENS = 24
+NOT_STATED = "not stated"
+# A second reading that finds no answer weighs less than one that names another: the small model often says "Not
+# stated" when the sentence gives the answer in other words ("Rusia" for "petenis kelahiran Nyagan, Rusia").
+NOT_STATED_WEIGHT = 0.8
 # The check of an open question's points: do they report on what it asks about, not only on something like it
 # ("Summarise the news about the Louvre strike" answered from an article on a theft at the Louvre).
 ABOUT_SYSTEM = ("You check whether news texts answer a question. Reply only Yes if the texts report on what the "
@@ -39,17 +53,50 @@ NO = ("No", "no", "Tidak")
 
 @dataclass(frozen=True)
 class Assessment:
-    """How sure the check is that an answer states what was asked (0-1), and whether that is sure enough."""
+    """How sure the check is that an answer states what was asked (0-1), and whether that is sure enough; for an
+    answer re-read, what the second reading answered ("" for "Not stated")."""
 
     confidence: float
     passed: bool
+    reread: str = ""
 
 
 def assess(generator: TextGenerator, question: Question, answer: Answer, minimum: float) -> Assessment:
-    """Ask the model whether ``answer``'s cited sentences state it as the answer to ``question``."""
-    user = CHECK_USER.format(text=cited_text(answer.evidence), question=question.text,
-                             answer=strip_markers(answer.text))
-    return _yes(generator, CHECK_SYSTEM, user, CHECK_USER.format(text="{0}", question="{0}?", answer="{0}"), minimum)
+    """Ask the model whether ``answer``'s cited sentences state it as the answer to ``question``, and to answer
+    ``question`` again from those sentences alone; the confidence is the "Yes" times 0.5-1 as far as the
+    answer holds that second reading (times NOT_STATED_WEIGHT when the second reading finds no answer)."""
+    text, shown = cited_text(answer.evidence), strip_markers(answer.text)
+    user = CHECK_USER.format(text=text, question=question.text, answer=shown)
+    yes = _yes(generator, CHECK_SYSTEM, user, CHECK_USER.format(text="{0}", question="{0}?", answer="{0}"), minimum)
+    again = reread(generator, question, text)
+    confidence = yes.confidence * (0.5 + 0.5 * held(again, shown) if again else NOT_STATED_WEIGHT)
+    return Assessment(confidence, confidence >= minimum, again)
+
+
+def reread(generator: TextGenerator, question: Question, text: str) -> str:
+    """The model's answer to ``question`` from ``text`` alone, in the text's words ("" when it says the text does
+    not state it)."""
+    messages = _reread_messages(text, question.text)
+    prompt, stop = _prompt(generator, REREAD_SYSTEM, messages[1]["content"])
+    prefix = common_lines([_prompt(generator, REREAD_SYSTEM, _reread_messages(w, w)[1]["content"])[0] for w in "ab"])
+    again = "".join(generator.stream(prompt, messages=messages, max_tokens=REREAD_TOKENS, stop=["\n"],
+                                     temperature=0.0, prefix=prefix)).strip()
+    return "" if again.lower().strip(" .").startswith(NOT_STATED) else again
+
+
+def held(again: str, answer: str) -> float:
+    """The share of the second reading's words (and numbers) ``answer`` holds; 0 for no second reading."""
+    wanted = _words(again)
+    return len(wanted & _words(answer)) / len(wanted) if wanted else 0.0
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\d+|[^\W\d_]+", text.lower()))
+
+
+def _reread_messages(text: str, question: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": REREAD_SYSTEM},
+            {"role": "user", "content": REREAD_USER.format(text=text, question=question)}]
 
 
 def assess_points(generator: TextGenerator, question: Question, points: list[Citation],

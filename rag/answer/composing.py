@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.answer.assessment import Assessment
+from rag.answer.assessment import Assessment, held
 from rag.answer.citations import Checked
 from rag.answer.evidence import Evidence, has_kind
 from rag.answer.markers import strip_markers
 from rag.answer.planning import Point
 from rag.answer.records import Answer, AnswerSentence, Citation
+from rag.answer.support import verify
 from rag.text.languages import Language, language
 from rag.text.months import long_date
 from rag.text.numbers import NUMBER, number_phrase
@@ -27,13 +28,17 @@ def quote(evidence: Evidence, number: int) -> Citation:
                     hit.start + evidence.start, hit.start + evidence.end, evidence.text)
 
 
-def compose_points(answer: Answer, question: Question, groups: list[list[Point]], others: list[Hit]) -> Answer:
+def compose_points(answer: Answer, question: Question, groups: list[list[Point]], others: list[Hit],
+                   texts: Sequence[str] = ()) -> Answer:
     """``answer`` to an open question: its points, each a quoted sentence citing its article (``[n]`` numbers the
     articles, then ``others``: the rest of the passages found), under each article's title and date when there
-    are several."""
+    are several; ``texts``, where not empty, are the points in the model's shorter words (checked against their
+    sentence, rag.answer.condensing)."""
     lang = language(question.reply_language)
     articles = [group[0].hit for group in groups]
-    lines, sentences, evidence = [], [], []
+    lines: list[str] = []
+    sentences: list[AnswerSentence] = []
+    evidence: list[Citation] = []
     for number, group in enumerate(groups, 1):
         hit = group[0].hit
         if len(groups) > 1:
@@ -42,9 +47,10 @@ def compose_points(answer: Answer, question: Question, groups: list[list[Point]]
         for point in group:
             citation = Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id, point.start,
                                 point.end, point.text.strip())
-            line = f"- {citation.quote} [{number}]"
+            said = texts[len(evidence)] if len(evidence) < len(texts) and texts[len(evidence)] else citation.quote
+            line = f"- {said} [{number}]"
             start = sum(len(text) + 1 for text in lines) + 2
-            sentences.append(AnswerSentence(f"{citation.quote} [{number}]", start, start + len(line) - 2, [number],
+            sentences.append(AnswerSentence(f"{said} [{number}]", start, start + len(line) - 2, [number],
                                             [citation], verified=True))
             evidence.append(citation)
             lines.append(line)
@@ -77,23 +83,45 @@ def compose(answer: Answer, checked: Checked, best: Citation, latest: bool) -> A
 def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
            assess: Callable[[Answer], Assessment] | None) -> Answer:
     """What is shown: the checked draft when ``assess`` finds that its cited sentences state it as the answer to
-    this question; else the ``best`` evidence sentence quoted, when that one does; else the reply that the
-    articles do not state it, with that sentence as the closest they come. (Without ``assess``: the draft.)"""
+    this question; else the answer the check's second reading gave, from the same sentences, when it passes;
+    else the ``best`` evidence sentence quoted, when that one does; else the reply that the articles do not
+    state it, with that sentence as the closest they come. (Without ``assess``: the draft.)"""
     draft = compose(answer, checked, best, question.latest)
     if assess is None:
         return draft
     candidates = [draft] if draft.extractive else [draft, compose(answer, _doubted(checked), best, question.latest)]
     # the quote, like the draft, must hold the kind of answer asked for (a number for "how many")
     candidates = [c for c in candidates if not c.extractive or has_kind(best.quote, question)]
-    doubt = 0.0
-    for candidate in candidates:
+    doubt, reread = 0.0, False
+    while candidates:
+        candidate = candidates.pop(0)
         assessment = assess(candidate)
         if assessment.passed:
             return replace(candidate, confidence=assessment.confidence)
         doubt = max(doubt, assessment.confidence)
-        logger.info("the check doubts %r answers %r (%.2f)", candidate.text, question.text, assessment.confidence)
+        logger.info("the check doubts %r answers %r (%.2f; re-read: %r)", candidate.text, question.text,
+                    assessment.confidence, assessment.reread)
+        if not reread and (other := _reread(answer, question, candidate, assessment.reread)):
+            candidates.insert(0, other)  # the second reading names another answer: it is checked next
+            reread = True
     reason = f"no cited sentence is sure to state it as the answer (the check's confidence {doubt:.2f} at most)"
     return replace(not_stated(answer, question, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
+
+
+def _reread(answer: Answer, question: Question, candidate: Answer, text: str) -> Answer | None:
+    """The check's second reading of ``candidate``'s cited sentences (``text``) as an answer citing them, when it
+    is another answer of the kind asked for whose words all stand in those sentences; else None."""
+    if not text or held(text, strip_markers(candidate.text)) == 1.0 or not has_kind(text, question):
+        return None
+    supported, _ = verify(text, [c.quote for c in candidate.evidence], answer.language, question=question)
+    if not supported:
+        return None
+    markers = sorted({c.number for c in candidate.evidence})
+    sentence = _with_unit(AnswerSentence(text + "".join(f" [{n}]" for n in markers), 0, 0, markers,
+                                         list(candidate.evidence), verified=True))
+    shown, sentences = _joined([sentence])
+    return replace(answer, text=shown, sentences=sentences, evidence=list(candidate.evidence), extractive=False,
+                   dropped=candidate.dropped, as_of=newest_date(candidate.evidence) if question.latest else None)
 
 
 def _doubted(checked: Checked) -> Checked:
