@@ -113,10 +113,6 @@ class Settings:
                                      "short sentence, the evidence is quoted beside them, and short answers are "
                                      "checked more reliably", at_least=1, label="Longest answer",
                                      scale=(32, 1024, 32))
-    points_tokens: int = setting(200, "tokens the model may write to say a summary's points in fewer words, one "
-                                 "point at a time after they are shown (other open answers get a third of it); a "
-                                 "shorter wording replaces a point only when its facts stand in the sentence "
-                                 "(0: the articles' sentences as they are)", at_least=0)
     temperature: float = setting(0.0, "sampling temperature: at 0 the same question always gets the same answer; "
                                  "higher varies the wording", at_least=0, label="Temperature", scale=(0, 1.5, 0.05))
     # bench/refusal.py: false refusals <= 0.05 on every shared set

@@ -23,8 +23,7 @@ from tests.helpers.processes import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 UPLOADED = ["banjir-demak-2026-01-20.md", "harga-beras-2026-02-12.txt", "dunmore-valley-solar-farm-2026-03-30.md"]
-BUSY = re.compile("belum diperiksa|not checked yet|Memeriksa poin|Checking the points|Mencari di artikel|"
-                  "Searching the articles")
+BUSY = re.compile("belum diperiksa|not checked yet|Mencari di artikel|Searching the articles")
 INTERNALS = re.compile(r"top_k|min_answerability|chunk|score|weak evidence|not in source|Rincian teknis|"
                        r"Technical details")
 SHOTS = os.environ.get("RAG_SCREENSHOTS")

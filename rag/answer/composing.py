@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 from rag.answer.assessment import Assessment, held
@@ -28,17 +28,13 @@ def quote(evidence: Evidence, number: int) -> Citation:
                     hit.start + evidence.start, hit.start + evidence.end, evidence.text)
 
 
-def compose_points(answer: Answer, question: Question, groups: list[list[Point]], others: list[Hit],
-                   texts: Sequence[str] = ()) -> Answer:
+def compose_points(answer: Answer, question: Question, groups: list[list[Point]], others: list[Hit]) -> Answer:
     """``answer`` to an open question: its points, each a quoted sentence citing its article (``[n]`` numbers the
     articles, then ``others``: the rest of the passages found), under each article's title and date when there
-    are several; ``texts``, where not empty, are the points in the model's shorter words (checked against their
-    sentence, rag.answer.condensing)."""
+    are several."""
     lang = language(question.reply_language)
     articles = [group[0].hit for group in groups]
-    lines: list[str] = []
-    sentences: list[AnswerSentence] = []
-    evidence: list[Citation] = []
+    lines, sentences, evidence = [], [], []
     for number, group in enumerate(groups, 1):
         hit = group[0].hit
         if len(groups) > 1:
@@ -47,10 +43,9 @@ def compose_points(answer: Answer, question: Question, groups: list[list[Point]]
         for point in group:
             citation = Citation(number, hit.article_id, hit.title, hit.published, hit.chunk_id, point.start,
                                 point.end, point.text.strip())
-            said = texts[len(evidence)] if len(evidence) < len(texts) and texts[len(evidence)] else citation.quote
-            line = f"- {said} [{number}]"
+            line = f"- {citation.quote} [{number}]"
             start = sum(len(text) + 1 for text in lines) + 2
-            sentences.append(AnswerSentence(f"{said} [{number}]", start, start + len(line) - 2, [number],
+            sentences.append(AnswerSentence(f"{citation.quote} [{number}]", start, start + len(line) - 2, [number],
                                             [citation], verified=True))
             evidence.append(citation)
             lines.append(line)

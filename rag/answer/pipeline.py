@@ -29,7 +29,6 @@ from rag.answer.answerability import decide, reconsider
 from rag.answer.assessment import Assessment, assess, assess_points
 from rag.answer.citations import check_draft
 from rag.answer.composing import compose_points, newest_date, quote, settle
-from rag.answer.condensing import condense
 from rag.answer.conversation import rewrite_with_llm, standalone_query
 from rag.answer.drafting import write_draft
 from rag.answer.evidence import rank_evidence
@@ -130,13 +129,6 @@ class Pipeline:
                 yield self._refuse(answer, f"the points may be about something else than was asked (the check's "
                                            f"confidence {assessment.confidence:.2f})", started)
                 return
-        texts = [""] * len(answer.evidence)
-        for condensed in condense(self.generator, question, answer.evidence, self.settings.points_tokens, cancel):
-            texts[condensed.index] = condensed.text
-            yield EvidenceFound(answer.evidence, answer.passages, question.reply_language, shape=question.shape,
-                                texts=list(texts))
-        if any(texts):
-            answer = compose_points(answer, question, groups, answer.passages, texts)
         answer.timings.total = time.perf_counter() - started
         yield answer
 

@@ -139,8 +139,6 @@ class EvidenceFound:
     language: str        # the answer's language (labels around the quote follow it)
     as_of: str | None = None  # a question about the present: the quoted article's ISO date (as_of_phrase)
     shape: str = "fact"       # an open question's: ``evidence`` are the answer's points (Answer.shape)
-    texts: list[str] = field(default_factory=list)  # an open answer's points as shown, where the model's
-                              # shorter wording replaced the quoted sentence ("" where it has not)
 
 
 Event = Token | Retrieved | EvidenceFound | Answer

@@ -85,8 +85,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "Tidak berhasil; log server memuat rinciannya.",
         # the chat
         "type_first": "Ketik pertanyaan dulu.", "searching": "Mencari di artikel…",
-        "writing_answer": "Menulis jawaban — belum diperiksa…",
-        "shortening_points": "Memeriksa poin dan meringkasnya…", "evidence": "Bukti dari artikel", "sources": "Sumber",
+        "writing_answer": "Menulis jawaban — belum diperiksa…", "evidence": "Bukti dari artikel", "sources": "Sumber",
         "dropped": "Dihapus dari jawaban karena tidak didukung artikel",
         "open_article": "Buka artikel", "stopped": "Dihentikan. Bukti yang sudah ditemukan:", "scores": "Skor",
         "library_empty": "Perpustakaan masih kosong: tambahkan artikel di tab Perpustakaan, atau taruh berkasnya "
@@ -161,8 +160,7 @@ TEXTS: dict[str, dict[str, str]] = {
                      "of a .gguf file that exists.",
         "failed": "That did not work; the server log has the details.",
         "type_first": "Type a question first.", "searching": "Searching the articles…",
-        "writing_answer": "Writing the answer — not checked yet…",
-        "shortening_points": "Checking the points and shortening them…", "evidence": "Evidence from the articles",
+        "writing_answer": "Writing the answer — not checked yet…", "evidence": "Evidence from the articles",
         "sources": "Sources", "dropped": "Removed from the answer: not supported by the articles",
         "open_article": "Open article", "stopped": "Stopped. The evidence found so far:", "scores": "Scores",
         "library_empty": "The library is empty: add articles in the Library tab, or put their files in the "

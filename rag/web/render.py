@@ -53,8 +53,7 @@ def render_problem(message: str) -> str:
 
 def render_evidence(key: str, found: EvidenceFound, ui: str, draft: str = "") -> str:
     """What the chat shows while the model works: the evidence found, then the draft marked as not checked yet."""
-    state = text(ui, "writing_answer" if found.shape == "fact" else "shortening_points")
-    parts = [_found(key, found, ui), f'<p class="state">{state}</p>']
+    parts = [_found(key, found, ui), f'<p class="state">{text(ui, "writing_answer")}</p>']
     if draft.strip():
         parts.append(f'<p class="draft">{_lines(html.escape(strip_markers(draft)))}</p>')
     return "\n\n".join(parts)
@@ -72,7 +71,7 @@ def render_stopped(key: str, found: EvidenceFound | None, passages: list[Hit], u
 def _found(key: str, found: EvidenceFound, ui: str, labelled: bool = True) -> str:
     """The evidence found: an open question's points, else the quoted sentences (``labelled`` as evidence)."""
     if found.shape != "fact":
-        return render_points(key, found.evidence, found.language, found.texts)
+        return render_points(key, found.evidence, found.language)
     quotes = [render_quote(key, c) for c in found.evidence]
     return "\n\n".join([f"**{text(ui, 'evidence')}**", *quotes] if labelled else quotes)
 
@@ -104,8 +103,7 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         refs = "".join(" " + _link(key, n) for n in sorted({c.number for c in sentence.citations}))
         lines.append(f"{escape_markdown(strip_markers(sentence.text).strip())}{refs}")
     if answer.shape != "fact":
-        message = render_points(key, answer.evidence, answer.language,
-                                [strip_markers(s.text).strip() for s in answer.sentences])
+        message = render_points(key, answer.evidence, answer.language)
     elif answer.extractive:
         message = (f"**{QUOTE_LABELS.get(answer.language, QUOTE_LABELS['en'])}:** "
                    + render_quote(key, answer.evidence[0])[2:])
@@ -119,15 +117,14 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
     return message + "\n\n" + render_sources(key, answer.passages, highlights, ui, articles)
 
 
-def render_points(key: str, points: list[Citation], language: str, texts: Sequence[str] = ()) -> str:
-    """An open question's points (each a quoted sentence, or ``texts``' shorter wording of it where one is given)
-    as a list under their article's title and date, each linked to its source."""
+def render_points(key: str, points: list[Citation], language: str) -> str:
+    """An open question's points (each a quoted sentence) as a list under their article's title and date, each
+    linked to its source."""
     groups: dict[int, list[str]] = {}
     titles: dict[int, Citation] = {}
-    for index, point in enumerate(points):
-        said = texts[index] if index < len(texts) and texts[index] else point.quote
+    for point in points:
         titles.setdefault(point.number, point)
-        groups.setdefault(point.number, []).append(f"- {escape_markdown(said)} {_link(key, point.number)}")
+        groups.setdefault(point.number, []).append(f"- {escape_markdown(point.quote)} {_link(key, point.number)}")
     blocks = []
     for number, lines in groups.items():
         cited = titles[number]
