@@ -200,6 +200,15 @@ def test_on_a_phone_the_question_box_and_the_answer_are_on_screen(browser, serve
         box = element.bounding_box()
         assert box and box["y"] < 844 and box["y"] + min(box["height"], 40) > 0, box
     page.screenshot(path=str(tmp_path / "phone.png"))
+    ask(page, "Siapa nama kepala desa Sidomulyo Kidul?")  # refused: the closest sentence stands in a long passage
+    answer = page.locator("#chat .message").last
+    answer.locator("a[href^='#ans-']").first.click()  # on a narrow screen too, [n] shows the marked sentence
+    mark, box = answer.locator("details.sources .passage mark").first, None
+    for _ in range(40):  # where the smooth scroll ends (on its way it passes the sentence either way)
+        page.wait_for_timeout(250)
+        if box == (box := mark.bounding_box()):
+            break
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
     context.close()
 
 

@@ -75,6 +75,20 @@ def test_a_refusal_that_covers_the_subject_shows_what_the_articles_do_say():
     assert page.index("tidak menyebutkan") < page.index(f"“{quote}”") < page.index("Sumber · 1 artikel")
     assert f"<mark>{quote}</mark>" in page  # the closest sentence is highlighted in its passage
     assert "the check finds" not in page  # the technical reason is for the log, not for readers
+    assert '<details class="sources" id=' in page  # the closest sentence is above: the sources stay folded
+
+
+def test_a_refusal_without_a_closest_sentence_opens_the_passages_it_points_at():
+    from rag.answer.records import REFUSALS, Answer
+    from rag.web.render import render_answer
+
+    text = "Hujan deras membuat 12 desa di Demak terendam."
+    hit = Hit(1, "banjir", "Banjir Demak", "2026-01-20", text, 0, len(text), 0.5, 0.5, 1.0)
+    answer = Answer("How many villages were flooded?", "", "en", REFUSALS["en"], refusal="weak evidence",
+                    passages=[hit])
+    page = render_answer("ans-x", answer, {}, ui="en")
+    assert page.startswith("The articles do not say. Here are the closest passages.")
+    assert '<details class="sources" open id="ans-x-sources">' in page and text in page
 
 
 def test_search_results_are_grouped_per_article_with_the_question_words_marked():

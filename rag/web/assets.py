@@ -156,7 +156,11 @@ JS = """
     for (let node = target.parentElement; node; node = node.parentElement) {
       if (node.tagName === 'DETAILS') node.open = true;
     }
-    target.scrollIntoView({behavior: 'smooth', block: 'center'});
+    // a passage can be taller than a phone's screen: the marked sentence is what the [n] points at; and the
+    // chat scrolls itself to its end when a message grows (the sources just opened), so scroll once that is done
+    const spot = target.querySelector('mark') || target;
+    spot.scrollIntoView({behavior: 'smooth', block: 'center'});
+    setTimeout(() => spot.scrollIntoView({behavior: 'smooth', block: 'center'}), 400);
     target.classList.remove('flash'); void target.offsetWidth; target.classList.add('flash');
   });
   // On a phone the chat list would cover the chat: it starts closed there, and closes once a chat is picked.

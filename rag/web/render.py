@@ -94,7 +94,7 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         return "\n\n".join(filter(None, [escape_markdown(answer.text), *(render_quote(key, c) for c in answer.closest),
                                          reason and f'<p class="reason">{html.escape(reason)}</p>',
                                          render_sources(key, answer.passages, _highlights(answer.closest), ui,
-                                                        articles)]))
+                                                        articles, shown=not answer.closest)]))
     lines, cited = [], []
     for sentence in answer.sentences:
         if not sentence.is_claim:
@@ -135,14 +135,16 @@ def render_points(key: str, points: list[Citation], language: str) -> str:
 
 
 def render_sources(key: str, passages: Sequence[Hit], highlights: Mapping[int, list[tuple[int, int]]],
-                   ui: str, articles: Mapping[str, ArticleInfo]) -> str:
-    """An answer's passages as a collapsible block, grouped per article (title, date and file once), each
-    passage with its supporting sentences marked; the full article behind a toggle."""
+                   ui: str, articles: Mapping[str, ArticleInfo], shown: bool = False) -> str:
+    """An answer's passages as a collapsible block (open when ``shown``: a refusal's "here are the closest
+    passages" points at them), grouped per article (title, date and file once), each passage with its
+    supporting sentences marked; the full article behind a toggle."""
     if not passages:
         return ""
     blocks, count = _article_blocks(key, passages, highlights, ui, articles, scores=False)
     summary = f"{text(ui, 'sources')} · {count_articles(ui, count)}"
-    return f'<details class="sources" id="{key}-sources"><summary>{summary}</summary>{blocks}</details>'
+    opened = " open" if shown else ""
+    return f'<details class="sources"{opened} id="{key}-sources"><summary>{summary}</summary>{blocks}</details>'
 
 
 def render_hits(hits: list[Hit], marks: Mapping[int, list[tuple[int, int]]], ui: str,
