@@ -161,14 +161,18 @@ def test_an_older_answers_citation_opens_its_own_passage(page):
 
 
 def contrast(page, selector: str) -> float:
-    """WCAG contrast ratio of the first ``selector``'s text colour against its background."""
+    """WCAG contrast ratio of the first ``selector``'s text colour against its background (the nearest one
+    drawn: a transparent element shows its parent's)."""
     return page.evaluate("""(selector) => {
-        const el = document.querySelector(selector); const style = getComputedStyle(el);
+        const el = document.querySelector(selector); const color = getComputedStyle(el).color;
+        let node = el, back = getComputedStyle(el).backgroundColor;
+        while (/rgba\\(.*, 0\\)|transparent/.test(back) && (node = node.parentElement)) {
+            back = getComputedStyle(node).backgroundColor; }
         const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
         const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
             return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
             return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-        const [a, b] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+        const [a, b] = [lum(color), lum(node ? back : 'rgb(255, 255, 255)')].sort((x, y) => y - x);
         return (a + 0.05) / (b + 0.05); }""", selector)
 
 
@@ -181,8 +185,9 @@ def test_the_highlight_is_readable_in_light_and_dark_mode(browser, server, schem
     ask(page, "Berapa harga beras medium sekarang?")
     page.locator("#chat .message").last.locator("a[href^='#ans-']").first.click()
     assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
-    ratio = contrast(page, "#chat details.sources mark")
-    assert ratio >= 4.5, ratio
+    for selector in ("#chat details.sources mark", "#header p", "#ask"):  # highlight, secondary text, button
+        ratio = contrast(page, selector)
+        assert ratio >= 4.5, (selector, ratio)
     page.screenshot(path=str(tmp_path / f"{scheme}.png"))
     context.close()
 
