@@ -6,9 +6,14 @@ answers a `python -m bench.verify` run saved:
 - **answer likelihood**: the mean log-probability of the shown answer's words after the same prompt (how
   readily the model would say exactly that, given only the cited sentences).
 
-Prints the AUC of each signal and of simple combinations with the recorded confidence, per set.
+Prints the AUC of each signal and of simple combinations with the recorded confidence, per set. With
+``--points`` it reads the rows saved before (no model) and prints the form the product ships
+(rag.answer.assessment.assess: yes × (0.5 + 0.5 held), × NOT_STATED_WEIGHT for "Not stated") per threshold:
+precision / coverage (near-misses refused), or for a set without gold answers in its passages refusal
+accuracy / false refusals; drafts only (the quote fallback and the second reading's answer not tried).
 
     python -m bench.experiments.reanswer bench/out/verify-news-real.json bench/out/verify-facqa-valid.json
+    python -m bench.experiments.reanswer --points bench/out/verify-*.json
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import numpy as np
 
 from bench.experiments.check_prompts import cited
 from bench.verify import auc
+from rag.answer import assessment
 from rag.answer.markers import strip_markers
 from rag.answer.prompting import common_lines
 from rag.library import Library
@@ -66,7 +72,12 @@ def answer_likelihood(generator, prompt: str, answer: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--points", action="store_true", help="the shipped form per threshold, from saved rows")
     args = parser.parse_args()
+    if args.points:
+        for run in args.runs:
+            operating_points(run)
+        return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     generator = Library(Settings.load({}, env={})).pipeline.generator
     shape = [generator.render_chat([{"role": "system", "content": SYSTEM},
@@ -115,6 +126,35 @@ def main() -> None:
             area = auc([signal(r) for r in rows if r["right"]], [signal(r) for r in rows if not r["right"]])
             print(f"{run.name} {name}: AUC {area:.3f} ({len(rows)} shown, {sum(r['right'] for r in rows)} right)")
         print(f"{seconds:.2f} s per answer (re-answer and likelihood)", flush=True)
+
+
+def operating_points(run: Path, thresholds: tuple[float, ...] = (0.5, 0.6, 0.65, 0.7, 0.8)) -> None:
+    """The shipped confidence's AUC and, per threshold, what the drafts of ``run`` would show."""
+    details = json.loads(run.read_text(encoding="utf-8"))["answer_details"]
+    saved = {r["id"]: r for r in json.loads((run.parent / f"reanswer-{run.stem}.json").read_text(encoding="utf-8"))}
+    score = {}
+    for detail in details:
+        if (row := saved.get(detail["id"])) is not None:
+            again = "" if row["reanswer"].lower().strip(" .").startswith(assessment.NOT_STATED) else row["reanswer"]
+            held_share = assessment.held(again, strip_markers(detail["text"]))
+            score[detail["id"]] = row["confidence"] * (0.5 + 0.5 * held_share if again
+                                                       else assessment.NOT_STATED_WEIGHT)
+    area = auc([score[i] for i in score if saved[i]["right"]], [score[i] for i in score if not saved[i]["right"]])
+    answerable = [d for d in details if d["kind"] == "answerable"]
+    unanswerable = [d for d in details if d["kind"] != "answerable"]
+    cells = []
+    for threshold in thresholds:
+        shown = [d for d in details if score.get(d["id"], -1.0) >= threshold]
+        right = sum(saved[d["id"]]["right"] for d in shown)
+        refused = [d for d in unanswerable if d not in shown]
+        if any(d["kind"] == "unanswerable" for d in unanswerable):  # no near-miss / off-corpus marks
+            false = sum(d not in shown for d in answerable) / max(len(answerable), 1)
+            cells.append(f"{threshold:.2f}: {len(refused) / max(len(unanswerable), 1):.2f} / {false:.2f}")
+        else:
+            near = [d for d in unanswerable if d["kind"] == "near_miss"]
+            cells.append(f"{threshold:.2f}: {right / max(len(shown), 1):.3f} / {right / max(len(answerable), 1):.3f}"
+                         f" ({sum(d in refused for d in near)} of {len(near)})")
+    print(f"{run.name}: AUC {area:.3f} ({len(score)} shown) | " + " | ".join(cells), flush=True)
 
 
 if __name__ == "__main__":
