@@ -87,7 +87,7 @@ def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
     candidates = [draft] if draft.extractive else [draft, compose(answer, _doubted(checked), best, question.latest)]
     # the quote, like the draft, must hold the kind of answer asked for (a number for "how many")
     candidates = [c for c in candidates if not c.extractive or has_kind(best.quote, question)]
-    doubt, reread = 0.0, False
+    doubt, reread_tried = 0.0, False
     while candidates:
         candidate = candidates.pop(0)
         assessment = assess(candidate)
@@ -96,14 +96,14 @@ def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
         doubt = max(doubt, assessment.confidence)
         logger.info("the check doubts %r answers %r (%.2f; re-read: %r)", candidate.text, question.text,
                     assessment.confidence, assessment.reread)
-        if not reread and (other := _reread(answer, question, candidate, assessment.reread)):
+        if not reread_tried and (other := _second_reading(answer, question, candidate, assessment.reread)):
             candidates.insert(0, other)  # the second reading names another answer: it is checked next
-            reread = True
+            reread_tried = True
     reason = f"no cited sentence is sure to state it as the answer (the check's confidence {doubt:.2f} at most)"
     return replace(not_stated(answer, question, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
 
 
-def _reread(answer: Answer, question: Question, candidate: Answer, text: str) -> Answer | None:
+def _second_reading(answer: Answer, question: Question, candidate: Answer, text: str) -> Answer | None:
     """The check's second reading of ``candidate``'s cited sentences (``text``) as an answer citing them, when it
     is another answer of the kind asked for whose words all stand in those sentences; else None."""
     if not text or held(text, strip_markers(candidate.text)) == 1.0 or not has_kind(text, question):
