@@ -199,6 +199,9 @@ def test_on_a_phone_the_question_box_and_the_answer_are_on_screen(browser, serve
     expect(page.locator("#sidebar.open")).to_have_count(0)  # the chat list does not cover the chat
     for tab in ("Chat", "Search", "Library", "Settings"):
         expect(page.get_by_role("tab", name=tab)).to_be_visible()  # no tab hidden behind "⋯"
+    for button in ("#question textarea", "#ask"):  # a first visit: where to type is on screen, whole
+        box = page.locator(button).bounding_box()
+        assert box and box["y"] + box["height"] <= 844, (button, box)
     ask(page, "Berapa harga beras medium sekarang?")
     answer = page.locator("#chat .message").last
     for element in (page.locator("#question textarea"), answer):

@@ -87,7 +87,7 @@ button.remove:hover { border-color: var(--color-red-500, #dc2626); color: var(--
 /* Phone width: the chat takes the screen (tab labels are short enough for all four to show at 390 px), and each
    article of the library is a card: its title, then its other columns as labelled lines. */
 @media (max-width: 640px) {
-  #chat { height: 68vh !important; }
+  #chat { height: max(320px, calc(100dvh - 330px)) !important; }  /* the question box stays on screen under it */
   .tab-container button { padding-left: 8px; padding-right: 8px; }
   #header { padding-left: 34px; }  /* beside the chat list's toggle */
   #language { min-width: 100% !important; }
