@@ -244,6 +244,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer is None:  # pragma: no cover - the pipeline always ends with an Answer
         return 1
     print("\n" if drafting else "")
+    for label in filter(None, [answer.read_as_label, answer.as_of_label]):  # a refusal has no date
+        print(label)
     if answer.refusal:
         print(f"{answer.text}\n({answer.refusal})")
         for citation in answer.closest:
@@ -252,8 +254,6 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  [{number}] {hit.title} ({hit.published or 'no date'}): {' '.join(hit.text.split())[:200]}")
         return 0
     fact = answer.shape == "fact"  # an open question's points cite whole articles: each is listed once
-    if answer.as_of_label:
-        print(answer.as_of_label)
     if not fact:
         print(answer.text)
     elif answer.extractive:

@@ -103,3 +103,4 @@ class Hit:
     score: float
     dense_score: float | None
     lexical_score: float | None
+    language: str = "und"  # its article's, as detected when it was indexed

@@ -12,6 +12,7 @@ from rag.answer.records import REFUSALS, Answer, EvidenceFound, Retrieved, Token
 from rag.llm.generator import Generator
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
+from rag.text.language import detect_language
 from rag.text.languages import language
 from rag.types import Hit
 from tests.helpers.processes import served_settings
@@ -59,6 +60,19 @@ def test_off_topic_question_is_refused_in_its_language(any_pipeline, question, l
     answer = any_pipeline.ask(question)
     assert answer.refusal and answer.language == language
     assert phrase in answer.text and answer.passages  # the closest passages are still shown
+
+
+@pytest.mark.parametrize("question, article, value", [
+    ("How many villages were flooded in Demak?", "banjir-demak", "12"),
+    ("Berapa biaya pembangunan Dunmore Valley solar farm?", "dunmore-valley", "210"),
+])
+def test_a_question_in_another_language_than_its_article_is_asked_in_the_articles(pipeline, question, article, value):
+    answer = pipeline.ask(question)
+    assert answer.refusal is None, (answer.read_as, answer.refusal)
+    assert value in answer.text and answer.evidence[0].article_id.startswith(article)
+    # asked of the article in its language; the labels stay in the question's
+    assert answer.read_as and detect_language(answer.read_as) != answer.language == detect_language(question)
+    assert answer.read_as_label and answer.read_as in answer.read_as_label
 
 
 def test_evidence_comes_first_then_the_draft_then_the_answer(any_pipeline):

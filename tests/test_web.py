@@ -66,7 +66,7 @@ def test_a_refusal_that_covers_the_subject_shows_what_the_articles_do_say():
     hit = Hit(1, "louvre", "Perhiasan Louvre Dicuri", "2025-10-20", quote, 0, len(quote), 0.9, 0.9, 1.0)
     closest = Citation(1, "louvre", hit.title, hit.published, 1, 0, len(quote), quote)
     question = make_question("Siapa nama pelaku pencurian perhiasan di Museum Louvre?")
-    answer = not_stated(Answer(question.text, question.text, "id", "", passages=[hit]), question, closest,
+    answer = not_stated(Answer(question.text, question.text, "id", "", passages=[hit]), closest,
                         "the check finds no name of the thief in the cited sentence")
     assert answer.refusal and answer.closest == [closest] and not answer.sentences
     assert answer.text.startswith("Artikel yang tersedia membahas hal ini, tetapi tidak menyebutkan siapa nama "
@@ -89,6 +89,22 @@ def test_a_refusal_without_a_closest_sentence_opens_the_passages_it_points_at():
     page = render_answer("ans-x", answer, {}, ui="en")
     assert page.startswith("The articles do not say. Here are the closest passages.")
     assert '<details class="sources" open id="ans-x-sources">' in page and text in page
+
+
+def test_an_answer_from_articles_in_another_language_shows_the_question_as_asked_of_them():
+    from rag.answer.records import Answer, AnswerSentence, Citation
+    from rag.web.render import render_answer
+
+    quote = "Akibatnya, 12 desa di tiga kecamatan terendam air."
+    hit = Hit(1, "banjir", "Banjir Demak", "2026-01-20", quote, 0, len(quote), 0.9, 0.9, 1.0)
+    cited = Citation(1, "banjir", hit.title, hit.published, 1, 0, len(quote), quote)
+    answer = Answer("How many villages were flooded in Demak?", "", "en", "12 desa [1]", passages=[hit],
+                    sentences=[AnswerSentence("12 desa [1]", 0, 11, [1], [cited], verified=True)], evidence=[cited],
+                    read_as="Berapa desa yang terendam banjir di Demak?")
+    page = render_answer("ans-x", answer, {}, ui="en")
+    assert page.startswith('<p class="as-of">Asked of the articles in their language as: “Berapa desa yang terendam '
+                           'banjir di Demak?”</p>')
+    assert page.index("Berapa desa") < page.index("**12 desa") < page.index(f"“{quote}”")
 
 
 def test_search_results_are_grouped_per_article_with_the_question_words_marked():

@@ -100,7 +100,7 @@ def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
             candidates.insert(0, other)  # the second reading names another answer: it is checked next
             reread_tried = True
     reason = f"no cited sentence is sure to state it as the answer (the check's confidence {doubt:.2f} at most)"
-    return replace(not_stated(answer, question, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
+    return replace(not_stated(answer, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
 
 
 def _second_reading(answer: Answer, question: Question, candidate: Answer, text: str) -> Answer | None:
@@ -108,7 +108,7 @@ def _second_reading(answer: Answer, question: Question, candidate: Answer, text:
     is another answer of the kind asked for whose words all stand in those sentences; else None."""
     if not text or held(text, strip_markers(candidate.text)) == 1.0 or not has_kind(text, question):
         return None
-    supported, _ = verify(text, [c.quote for c in candidate.evidence], answer.language, question=question)
+    supported, _ = verify(text, [c.quote for c in candidate.evidence], question.language, question=question)
     if not supported:
         return None
     markers = sorted({c.number for c in candidate.evidence})
@@ -125,11 +125,11 @@ def _doubted(checked: Checked) -> Checked:
     return Checked([], checked.dropped + doubted)
 
 
-def not_stated(answer: Answer, question: Question, closest: Citation, reason: str) -> Answer:
+def not_stated(answer: Answer, closest: Citation, reason: str) -> Answer:
     """``answer`` as a refusal that says what the articles do not state ("… tetapi tidak menyebutkan siapa nama
-    pelakunya") and shows the ``closest`` sentence they do give."""
-    lang = language(question.reply_language)
-    return replace(answer, text=lang.not_stated.format(asked=_embedded(question.text, lang)), refusal=reason,
+    pelakunya") and shows the ``closest`` sentence they do give, in the words and language the reader asked in."""
+    lang = language(answer.language)
+    return replace(answer, text=lang.not_stated.format(asked=_embedded(answer.question, lang)), refusal=reason,
                    closest=[closest], sentences=[], evidence=[], extractive=False, as_of=None)
 
 

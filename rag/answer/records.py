@@ -90,7 +90,7 @@ class Answer:
 
     question: str
     query: str                          # the standalone retrieval query (differs for follow-ups)
-    language: str
+    language: str                       # the question's: the labels and a refusal are written in it
     text: str                           # what the user reads: checked sentences, a quote, or the refusal
     sentences: list[AnswerSentence] = field(default_factory=list)
     passages: list[Hit] = field(default_factory=list)  # [n] = passages[n-1]; the model saw excerpts of these
@@ -106,6 +106,8 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)  # a refusal's closest sentences: what the articles
                                         # do say about the subject when they do not say what was asked
     confidence: float | None = None     # how sure the check is that the answer states what was asked (0-1)
+    read_as: str | None = None          # the question as asked of articles in another language (the answer is in
+                                        # theirs: rag.answer.translation); None when asked in theirs
     draft: str = ""                     # what the model wrote, before checking
     dropped: list[AnswerSentence] = field(default_factory=list)  # model sentences the sources do not support
     timings: Timings = field(default_factory=Timings)
@@ -114,6 +116,11 @@ class Answer:
     def as_of_label(self) -> str | None:
         """What to show with the answer about its date ("Per 12 Februari 2026 (tanggal artikel)"), or None."""
         return as_of_phrase(self.as_of, self.language)
+
+    @property
+    def read_as_label(self) -> str | None:
+        """What to show with an answer from articles in another language: the question as asked of them."""
+        return language(self.language).read_as.format(question=self.read_as) if self.read_as else None
 
 
 @dataclass

@@ -26,7 +26,7 @@ def answer_json(answer: Answer, urls: Mapping[str, str | None]) -> dict[str, Any
     citations = [citation_json(c, urls, _key(c) in verified) for c in [*answer.evidence, *answer.closest]]
     details = {f.name: value for f in fields(answer)
                if f.name not in NOT_DETAILS and _plain(value := getattr(answer, f.name))}
-    details.update(as_of_label=answer.as_of_label, timings=asdict(answer.timings),
+    details.update(as_of_label=answer.as_of_label, read_as_label=answer.read_as_label, timings=asdict(answer.timings),
                    dropped=[{"text": strip_markers(s.text), "problems": s.problems} for s in answer.dropped])
     return {"content": answer_content(answer), "citations": citations,
             "sources": [hit_json(hit, number, urls) for number, hit in enumerate(answer.passages, 1)],

@@ -112,7 +112,8 @@ class Retriever:
         chunks = index.store.chunks(ids)
         ranked = sorted(ids, key=lambda cid: (-fused.get(cid, 0.0), chunks[cid].ordinal if cid in chunks else 0))
         return [Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published, text=c.text,
-                    start=c.start, end=c.end, score=fused.get(cid, 0.0), dense_score=None, lexical_score=None)
+                    start=c.start, end=c.end, score=fused.get(cid, 0.0), dense_score=None, lexical_score=None,
+                    language=c.language)
                 for cid in ranked[:self.settings.top_k] if (c := chunks.get(cid)) is not None]
 
     def _search(self, index: Index, query: Query, k: int, prefer_newer: bool) -> list[Hit]:
@@ -125,7 +126,7 @@ class Retriever:
         hits = [
             Hit(chunk_id=cid, article_id=c.article_id, title=c.title, published=c.published,
                 text=c.text, start=c.start, end=c.end, score=fused[cid],
-                dense_score=dense.get(cid), lexical_score=lexical.get(cid))
+                dense_score=dense.get(cid), lexical_score=lexical.get(cid), language=c.language)
             for cid in best if (c := chunks.get(cid)) is not None
         ]
         return newer_first_hits(hits)[:k] if prefer_newer else hits
@@ -161,7 +162,7 @@ def whole_articles(index: Index, hits: list[Hit], most: int = ARTICLE_CANDIDATES
         if stored is not None:
             found.append(Hit(chunk_id=hit.chunk_id, article_id=stored.id, title=stored.title,
                              published=stored.published, text=stored.text, start=0, end=len(stored.text),
-                             score=hit.score, dense_score=None, lexical_score=None))
+                             score=hit.score, dense_score=None, lexical_score=None, language=stored.language))
     return found
 
 

@@ -84,6 +84,7 @@ table.library td.actions { text-align: right; white-space: nowrap; }
 button.remove { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 2px 10px; font-weight: 400;
                 background: var(--button-secondary-background-fill); color: var(--button-secondary-text-color); }
 button.remove:hover { border-color: var(--color-red-500, #dc2626); color: var(--color-red-500, #dc2626); }
+#chat .placeholder-content { padding: 8px 16px; }  /* the empty chat's welcome text off the box's edges */
 /* Phone width: the chat takes the screen (tab labels are short enough for all four to show at 390 px), and each
    article of the library is a card: its title, then its other columns as labelled lines. */
 @media (max-width: 640px) {

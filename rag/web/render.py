@@ -90,8 +90,10 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
     A refusal shows what the articles do say about the subject, when they cover it, and ``reason`` (why nothing
     is shown, in the interface's language); its technical reason stays in the server log.
     """
+    read_as = f'<p class="as-of">{html.escape(answer.read_as_label)}</p>' if answer.read_as_label else ""
     if answer.refusal:
-        return "\n\n".join(filter(None, [escape_markdown(answer.text), *(render_quote(key, c) for c in answer.closest),
+        return "\n\n".join(filter(None, [read_as, escape_markdown(answer.text),
+                                         *(render_quote(key, c) for c in answer.closest),
                                          reason and f'<p class="reason">{html.escape(reason)}</p>',
                                          render_sources(key, answer.passages, _highlights(answer.closest), ui,
                                                         articles, shown=not answer.closest)]))
@@ -111,6 +113,8 @@ def render_answer(key: str, answer: Answer, articles: Mapping[str, ArticleInfo],
         message = "**" + " ".join(lines) + "**\n\n" + "\n\n".join(render_quote(key, c) for c in answer.evidence)
     if as_of:
         message = f'<p class="as-of">{html.escape(as_of)}</p>\n\n{message}'
+    if read_as:
+        message = f"{read_as}\n\n{message}"
     if answer.dropped:  # the sentences only: why each failed its check is for the log
         message += "\n\n" + _details(text(ui, "dropped"), [strip_markers(s.text) for s in answer.dropped])
     highlights = _highlights(cited + list(answer.evidence))

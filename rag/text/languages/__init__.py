@@ -16,6 +16,7 @@ class Language:
     """What the product knows of one language."""
 
     code: str                             # ISO 639-1, as detected and stored with articles
+    name: str                             # in English, for the model's instructions ("Indonesian")
     stemmer: str                          # PyStemmer's algorithm name
     # detection and lexical matching
     markers: frozenset[str]               # frequent function words (almost) never used in other languages
@@ -55,6 +56,10 @@ class Language:
     example_question: str                 # a question about an article, for the chat's examples; {title}
     quote_label: str                      # shown before an answer that is the evidence sentence itself
     as_of: str                            # the article date of an answer about the present; {date}
+    # asking articles in another language (rag.answer.translation)
+    example_questions: tuple[str, ...]    # questions every language file gives, the same ones in the same order:
+                                          # worked examples of translating between any two languages
+    read_as: str                          # shown with an answer from articles in another language; {question}
 
 
 #: The language of replies to a question whose language is not known.

@@ -25,6 +25,7 @@ _DECLINE = "Not mentioned."
 
 LANGUAGE = Language(
     code="en",
+    name="English",
     stemmer="english",
     markers=frozenset(_MARKERS.split()),
     stopwords=frozenset(_STOPWORDS.split()) | frozenset(_MARKERS.split()),
@@ -87,4 +88,7 @@ LANGUAGE = Language(
     example_question="What does “{title}” report?",
     quote_label="Quoted from the article",
     as_of="As of {date} (article date)",
+    example_questions=("How many homes were flooded in Bekasi?",
+                       "Who was appointed head of the investigation team?"),
+    read_as="Asked of the articles in their language as: “{question}”",
 )

@@ -33,6 +33,7 @@ _DECLINE = "Tidak disebutkan."
 
 LANGUAGE = Language(
     code="id",
+    name="Indonesian",
     stemmer="indonesian",
     markers=frozenset(_MARKERS.split()),
     # "di mana" as a phrase, for phrase-aware callers
@@ -95,4 +96,7 @@ LANGUAGE = Language(
     example_question="Apa isi berita “{title}”?",
     quote_label="Kutipan dari artikel",
     as_of="Per {date} (tanggal artikel)",
+    example_questions=("Berapa rumah yang terendam banjir di Bekasi?",
+                       "Siapa yang ditunjuk menjadi ketua tim penyidik?"),
+    read_as="Ditanyakan ke artikel dalam bahasanya sebagai: “{question}”",
 )
