@@ -66,8 +66,9 @@ def test_off_topic_question_is_refused_in_its_language(any_pipeline, question, l
     ("How many villages were flooded in Demak?", "banjir-demak", "12"),
     ("Berapa biaya pembangunan Dunmore Valley solar farm?", "dunmore-valley", "210"),
 ])
-def test_a_question_in_another_language_than_its_article_is_asked_in_the_articles(pipeline, question, article, value):
-    answer = pipeline.ask(question)
+def test_a_question_in_another_language_than_its_article_is_asked_in_the_articles(any_pipeline, question, article,
+                                                                                  value):
+    answer = any_pipeline.ask(question)
     assert answer.refusal is None, (answer.read_as, answer.refusal)
     assert value in answer.text and answer.evidence[0].article_id.startswith(article)
     # asked of the article in its language; the labels stay in the question's
