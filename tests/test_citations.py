@@ -292,6 +292,18 @@ def test_names_may_be_introduced_elsewhere_in_the_cited_passage(id_sources):
         False, ["name 'Sutrisno' not in source"])
 
 
+def test_an_answer_is_cited_to_the_sentence_holding_its_names_before_one_that_names_its_subject():
+    # the lead names the farm; only the later sentence names its developer ("its developer, ...")
+    ARTICLES["farm"] = ("Solar farm switches on\n\nThe Dunmore Valley Solar Farm began delivering electricity to the "
+                        "grid on Monday outside the town of Ashbridge. The project has 280,000 panels. According to "
+                        "its developer, Silverline Renewables, it will power about 34,000 homes.")
+    (answer,) = check_answer("Silverline Renewables developed the Dunmore Valley solar farm [1].",
+                             [make_source(1, "farm")], "en",
+                             question=make_question("Who developed the Dunmore Valley solar farm?"))
+    assert answer.verified, answer.problems
+    assert_cites(answer, "farm", 1, "its developer, Silverline Renewables")
+
+
 def test_month_names_are_checked_like_numbers():
     support = ["Banjir terjadi pada Senin (20/1/2026)."]
     assert verify("Banjir terjadi pada 20 Januari 2026.", support, "id")[0]

@@ -129,18 +129,23 @@ def _choose(sentence: str, ranked: list[tuple[float, _Candidate]], markers: list
         options += [[c] for _, c in ranked if not c.pair and _overlaps(c, evidence[0])][:1]
         options += [[c] for _, c in ranked[1:1 + ALTERNATIVES]]
     reported: list[str] = []
-    for option in filter(None, options):
-        numbers = sorted({c.source.number for c in option})
-        label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
-        ok, problems = verify(sentence, [c.text for c in option], language, label=label,
-                              context=() if terse else [c.source.hit.text for c in option], question=question)
-        if ok and relevance is not None and (share := max(map(relevance, option))) < MIN_RELEVANCE:
-            ok, problems = False, [f"{label} is not about the question ({share:.0%} as relevant as the best "
-                                   "sentence)"]
-        if ok:
-            return option, True, []
-        if option is aligned:
-            reported = problems
+    # first an option whose own sentences hold the names too: one that borrows them from elsewhere in its
+    # passage cites a sentence that does not state the answer ("Silverline Renewables developed the Dunmore
+    # Valley solar farm" cited to the lead, not to "According to its developer, Silverline Renewables, …")
+    for whole_passage in (False,) if terse else (False, True):
+        for option in filter(None, options):
+            numbers = sorted({c.source.number for c in option})
+            label = ("source " if len(numbers) == 1 else "sources ") + ", ".join(f"[{n}]" for n in numbers)
+            ok, problems = verify(sentence, [c.text for c in option], language, label=label,
+                                  context=[c.source.hit.text for c in option] if whole_passage else (),
+                                  question=question)
+            if ok and relevance is not None and (share := max(map(relevance, option))) < MIN_RELEVANCE:
+                ok, problems = False, [f"{label} is not about the question ({share:.0%} as relevant as the best "
+                                       "sentence)"]
+            if ok:
+                return option, True, []
+            if option is aligned:
+                reported = problems
     return aligned, False, reported
 
 
