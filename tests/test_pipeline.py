@@ -76,6 +76,14 @@ def test_a_question_in_another_language_than_its_article_is_asked_in_the_article
     assert answer.read_as_label and answer.read_as in answer.read_as_label
 
 
+def test_a_follow_up_in_another_language_than_its_article_keeps_its_conversation(pipeline):
+    first = "How many villages were flooded in Demak?"
+    answer = pipeline.ask("And who heads the disaster agency there?", history=[(first, pipeline.ask(first).text)])
+    # translated alone, "… kepala agensi disaster di sana?" was answered from another article's "Kepala …"
+    assert answer.refusal or "Sutrisno" in answer.text, answer.text
+    assert all(c.article_id.startswith("banjir-demak") for c in answer.evidence + answer.closest)
+
+
 def test_evidence_comes_first_then_the_draft_then_the_answer(any_pipeline):
     events = list(any_pipeline.answer("How much money did the Calder Bay marathon raise for charity?"))
     assert isinstance(events[0], Retrieved) and isinstance(events[1], EvidenceFound) and isinstance(events[-1], Answer)

@@ -76,6 +76,8 @@ def test_a_refusal_that_covers_the_subject_shows_what_the_articles_do_say():
     assert f"<mark>{quote}</mark>" in page  # the closest sentence is highlighted in its passage
     assert "the check finds" not in page  # the technical reason is for the log, not for readers
     assert '<details class="sources" id=' in page  # the closest sentence is above: the sources stay folded
+    follow_up = not_stated(Answer("dan kapan itu terjadi?", "", "id", "", passages=[hit]), closest, "")
+    assert "tetapi tidak menyebutkan kapan itu terjadi." in follow_up.text  # not "menyebutkan dan kapan …"
 
 
 def test_a_refusal_without_a_closest_sentence_opens_the_passages_it_points_at():

@@ -135,9 +135,12 @@ def not_stated(answer: Answer, closest: Citation, reason: str) -> Answer:
 
 def _embedded(question: str, lang: Language) -> str:
     """The question as a clause of a sentence: without its question mark, its question word in lower case."""
-    text = question.strip().rstrip("?？ ").strip()
-    first, _, rest = text.partition(" ")
-    return f"{first.lower()} {rest}".strip() if first.lower() in lang.question_words else text
+    words = question.strip().rstrip("?？ ").strip().split(" ")
+    if len(words) > 1 and words[0].lower() in lang.stopwords and words[1].lower() in lang.question_words:
+        words = words[1:]  # a follow-up's "dan kapan itu terjadi?": "… tidak menyebutkan kapan itu terjadi"
+    if words[0].lower() in lang.question_words:
+        words[0] = words[0].lower()
+    return " ".join(words)
 
 
 def _with_unit(sentence: AnswerSentence) -> AnswerSentence:

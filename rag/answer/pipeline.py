@@ -42,7 +42,7 @@ from rag.llm.factory import MODEL_KEYS, create_generator
 from rag.retrieve.retriever import Retrieval, Retriever
 from rag.settings import Settings
 from rag.text.languages import language
-from rag.text.question import make_question
+from rag.text.question import make_question, searching
 from rag.types import Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,12 @@ class Pipeline:
         translated = translate(self.generator, reading.question, target)
         if translated is None or not means_the_same(self.retriever.embedder, reading.question, translated):
             return None
+        if (search := reading.question.search.text) != reading.question.text:
+            # a follow-up searches with the earlier turns' words too: translated alone, it would lose them
+            standalone = translate(self.generator, make_question(search, reading.question.language), target)
+            if standalone is None:
+                return None
+            translated = searching(translated, standalone.text)
         other = self._read(translated, None)
         logger.info("asked in %s as %r: %s", target, translated.text, other.decision.refusal or "answerable")
         return None if other.decision.refusal else other
