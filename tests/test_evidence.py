@@ -58,6 +58,15 @@ def test_has_kind_ignores_what_the_question_already_says():
     assert has_kind("Homeostasis adalah mekanisme pengaturan tubuh.", kind_of("definition"))
 
 
+def test_a_count_does_not_answer_when():
+    assert not has_kind("Akibatnya, 12 desa di tiga kecamatan terendam air setinggi 1,5 meter.", kind_of("date"))
+    assert has_kind("Hujan deras mengguyur sejak Sabtu (17/1/2026) malam.", kind_of("date"))
+    assert has_kind("Kerajaan itu runtuh pada 493.", kind_of("date"))  # a year, however old
+    assert has_kind("Candi itu dibangun pada abad ke-9.", kind_of("date"))
+    assert has_kind("Kota itu didirikan tahun 57 SM.", kind_of("date"))
+    assert has_kind("The bridge opened in 1998.", kind_of("date", "When did the bridge open?"))
+
+
 def test_a_date_does_not_answer_how_many():
     assert not has_kind("The farm began delivering power on Monday, March 30, 2026.", kind_of("number"))
     assert not has_kind("Banjir melanda Demak pada 20 Januari 2026.", kind_of("number", "Berapa warga mengungsi?"))

@@ -7,7 +7,8 @@ Every sentence of every retrieved passage is scored against the question:
   count half, because news sentences lean on the one before ("Ia mengatakan ..."), and stems found only
   elsewhere in the passage or in its title 0.4 (they say what the whole text is about: the sentence that
   answers need not repeat them);
-- **answer kind**: "berapa / how many" wants a number that is not part of a date, "kapan / when" a date,
+- **answer kind**: "berapa / how many" wants a number that is not part of a date, "kapan / when" a date
+  (a month or day name, a date, a year: "12 desa" counts villages),
   "siapa / who" and "di mana / where" a name, "apa yang dimaksud / what is" a defining verb ("adalah",
   "is"); a sentence without one is unlikely to answer; "berapa warga / how many homes" wants a number
   that counts warga / homes ("4.000 warga", not "1.350 rumah"), and a sentence with one gets more;
@@ -23,6 +24,7 @@ check. The same features give the answerability score that decides a refusal (:a
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -47,8 +49,9 @@ EVIDENCE_SENTENCES = 3    # best sentences the model reads (bench/answers.py: th
                           # no better)
 
 _NUMBER_WORDS = union("number_words")
-_DATE_WORDS = frozenset(name.lower() for name in FULL_NAMES) | union("days")  # month and day names
+_DATE_WORDS = frozenset(name.lower() for name in FULL_NAMES) | union("days")  # months, days, "abad", "SM"
 _COPULAS = union("copulas")
+_YEAR = re.compile(r"\d{3,4}")  # "pada 493", "1998", "2026"
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,10 @@ def has_kind(sentence: str, question: Question) -> bool:
     if kind == "number":
         return (any(not c.in_date and not c.values & question.numbers for c in counts(sentence, question.language))
                 or bool(lowered & _NUMBER_WORDS))
-    if kind == "date":
-        return (any(w[0].isdigit() for w in words) or bool(lowered & _NUMBER_WORDS)
-                or bool(lowered & _DATE_WORDS))
+    if kind == "date":  # a date word, a date or a year: a count ("12 desa terendam") is no date
+        return bool(lowered & _DATE_WORDS) or any((c.in_date or _YEAR.fullmatch(c.raw))
+                                                  and not c.values & question.numbers
+                                                  for c in counts(sentence, question.language))
     return any(w[0].isupper() for w in words[1:]) or bool(words) and words[0].isupper() and len(words[0]) > 1
 
 

@@ -35,7 +35,7 @@ LANGUAGE = Language(
     months=(("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
             ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
             ("october", "oct"), ("november", "nov"), ("december", "dec")),
-    days=frozenset("monday tuesday wednesday thursday friday saturday sunday century".split()),
+    days=frozenset("monday tuesday wednesday thursday friday saturday sunday century bc".split()),
     number_words=frozenset("one two three four five six seven eight nine ten eleven twelve dozen hundred thousand "
                            "million billion trillion half".split()),
     year_cues=frozenset("in year since during".split()),

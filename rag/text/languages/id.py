@@ -44,7 +44,7 @@ LANGUAGE = Language(
     months=(("januari", "jan"), ("februari", "feb"), ("maret", "mar"), ("april", "apr"), ("mei",),
             ("juni", "jun"), ("juli", "jul"), ("agustus", "agu", "agt", "ags"), ("september", "sep", "sept"),
             ("oktober", "okt"), ("november", "nov"), ("desember", "des")),
-    days=frozenset("senin selasa rabu kamis jumat sabtu minggu abad".split()),
+    days=frozenset("senin selasa rabu kamis jumat sabtu minggu abad masehi sm".split()),
     number_words=frozenset("satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus "
                            "ribu juta miliar triliun setengah seratus seribu separuh".split()),
     year_cues=frozenset("pada tahun sejak akhir awal pertengahan".split()),
