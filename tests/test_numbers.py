@@ -51,6 +51,7 @@ def test_what_a_number_counts():
     ("155", "Ada 155 SPPG yang sudah aktif.", "155 SPPG"),          # an acronym may be what it counts
     ("7.000", "Sebanyak 7.000 peserta se-Kabupaten Bandung.", "7.000 peserta"),  # not half a compound
     ("4.000", "Sebanyak 4.000 warga Demak mengungsi.", "4.000 warga"),  # a name is not what it counts
+    ("25.000", "Kami menargetkan 25.000 penumpang per hari.", "25.000 penumpang per hari"),  # not "… per"
 ])
 def test_number_phrase_adds_currency_and_what_it_counts(raw, text, phrase):
     assert number_phrase(raw, text) == phrase

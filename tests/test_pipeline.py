@@ -76,6 +76,13 @@ def test_a_question_in_another_language_than_its_article_is_asked_in_the_article
     assert answer.read_as_label and answer.read_as in answer.read_as_label
 
 
+def test_a_why_question_in_another_language_is_answered_with_the_cause(pipeline):
+    answer = pipeline.ask("Why did the Demak flood happen?")
+    # the model's translation "Alasan mengapa Demak terendam banjir?" was read as a fact question and refused
+    assert answer.refusal is None and answer.shape == "explain", (answer.read_as, answer.refusal)
+    assert "tanggul" in answer.sentences[0].text and answer.evidence[0].article_id.startswith("banjir-demak")
+
+
 def test_a_follow_up_in_another_language_than_its_article_keeps_its_conversation(pipeline):
     first = "How many villages were flooded in Demak?"
     answer = pipeline.ask("And who heads the disaster agency there?", history=[(first, pipeline.ask(first).text)])

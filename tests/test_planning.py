@@ -28,6 +28,8 @@ from rag.types import Hit
     ("What happened at the museum?", "summary"),
     ("Summarise the story about the rate rise.", "summary"),
     ("Kenapa banyak motor mogok?", "explain"),
+    ("Alasan mengapa Demak terendam banjir?", "explain"),
+    ("Penyebab banjir di Demak?", "explain"),
     ("Bagaimana cara kerja sistem itu?", "explain"),
     ("Why did the bank raise rates?", "explain"),
     ("How does the project work?", "explain"),

@@ -64,6 +64,14 @@ def test_a_translation_is_read_as_a_question_in_the_articles_language():
     assert translated.counted == "desa"
 
 
+def test_a_translation_asks_for_the_same_shape_of_answer_however_it_is_worded():
+    question = make_question("Why did the Demak flood happen?")
+    translated = translate(Writes("Demak terendam banjir karena apa?"), question, "id")  # type: ignore[arg-type]
+    assert translated is not None and question.shape == translated.shape == "explain"
+    asked = make_question("Apa yang membuat harga beras naik?")  # no shape of its own in either wording
+    assert translate(Writes("What made rice prices rise?"), asked, "en").shape == "fact"  # type: ignore[arg-type,union-attr]
+
+
 @pytest.fixture(scope="module")
 def generator() -> Generator:
     return Generator(Settings())

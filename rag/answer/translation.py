@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.answer.prompting import common_lines
 from rag.embed.base import Embedder
 from rag.llm.base import TextGenerator
 from rag.text.language import detect_language
 from rag.text.languages import LANGUAGES
-from rag.text.question import make_question
+from rag.text.question import FACT, make_question
 from rag.types import Hit, Question
 
 SYSTEM = ("You translate questions about news from {source} into {target}, as a {target} newspaper would write them. "
@@ -53,7 +54,10 @@ def translate(generator: TextGenerator, question: Question, target: str) -> Ques
     words = re.findall(r"\w+", text.lower())
     if not words or detect_language(text) != target or max(words.count(w) for w in words) > MAX_REPEATS:
         return None
-    return make_question(text, target)
+    # what kind of answer is wanted does not change with the wording: "Why did the Demak flood happen?" asks for a
+    # reason however the model words it ("Alasan mengapa Demak terendam banjir?")
+    translated = make_question(text, target)
+    return translated if question.shape == FACT else replace(translated, shape=question.shape)
 
 
 def _prompt(generator: TextGenerator, source: str, target: str, text: str) -> tuple[str, list[dict[str, str]]]:

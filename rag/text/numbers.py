@@ -125,6 +125,8 @@ def number_phrase(raw: str, text: str) -> str | None:
             if word.lower() in _STOPWORDS or name or text.startswith("-", following.end()):  # not "se-Kabupaten"
                 break
             end, words = following.end(), words + 1
+        if text[:end].lower().endswith(" per") and (following := _WORD_AFTER.match(text, end)):
+            end = following.end()  # "25.000 penumpang per hari", not "… per"
         unit = _UNIT_BEFORE.search(text, max(0, m.start() - 6), m.start())
         return text[unit.start() if unit else m.start():end]
     return None

@@ -63,7 +63,8 @@ LANGUAGE = Language(
         ("summary", r"\b(?:apa yang terjadi|ringkas\w*|rangkum\w*|ceritakan|kelanjutan\w*|apa isi|isi berita|"
                     r"apa kabar|kabar (?:soal|tentang|terbaru)|apa (?:saja )?(?:akibat|dampak)\w*)\b"
                     r"|\b(?:dan|serta) (?:apa|siapa|bagaimana|kenapa|mengapa|di ?mana|berapa)\b"),
-        ("explain", r"^(?:kenapa|mengapa|bagaimana)\b|\b(?:apa (?:alasan|penyebab|sebab)\w*|cara kerja\w*)\b"),
+        ("explain", r"^(?:kenapa|mengapa|bagaimana|alasan|penyebab)\b"
+                    r"|\b(?:apa (?:alasan|penyebab|sebab)\w*|cara kerja\w*)\b"),
     ),
     enumeration=r"(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|kedelapan|kesembilan|kesepuluh|"
                 r"selanjutnya|terakhir)\b",
