@@ -130,6 +130,9 @@ def _check_text(text: str) -> str:
 def _make_article(path: Path, root: Path, title: str, text: str, *, published: str | None = None,
                   url: str | None = None) -> Article:
     text, title = normalize_text(text), " ".join(title.split())
+    first, _, rest = text.partition("\n")
+    if title and rest.strip() and " ".join(first.split()).casefold() == title.casefold():
+        text = rest.strip()  # a page's heading repeats its title: as body text it would be the article's lead
     if not text:
         raise ArticleError("no article text")
     rel = relative_source(path, root)
