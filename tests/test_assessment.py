@@ -74,6 +74,30 @@ def test_a_second_reading_that_names_someone_else_halves_the_yes(generator):
     assert not wrong.passed and right.passed, (wrong, right)
 
 
+KRL = ("Kereta Komuter Semarang–Kendal Resmi Beroperasi",  # articles/krl-semarang-kendal-2026-03-14.md
+       ["Jalur kereta komuter yang menghubungkan Kota Semarang dan Kabupaten Kendal resmi beroperasi pada Sabtu, "
+        "14 Maret 2026.",
+        "Pembangunannya dimulai pada pertengahan 2023 dan sempat tertunda beberapa bulan karena pembebasan lahan di "
+        "sekitar Jl. Raya Kaliwungu."])
+
+
+def test_a_sentence_on_a_neighbouring_fact_fails_beside_the_sentence_on_the_asked_one(generator):
+    """The best evidence sentence is read beside the cited one: when building started is no answer to when the
+    line started running once the sentence saying when it started running is there to compare (read alone under
+    the title "… Resmi Beroperasi", the building start passed at 0.95)."""
+    question = make_question("Kapan KRL Semarang–Kendal mulai beroperasi?")
+    title, sentences = KRL
+    service = Citation(1, "a", title, None, 0, 0, len(sentences[0]), sentences[0])
+    building = Citation(1, "a", title, None, 0, 500, 500 + len(sentences[1]), sentences[1])
+    wrong = assess(generator, question, Answer(question.text, question.text, "id",
+                                               "Pembangunannya dimulai pada pertengahan 2023.", evidence=[building]),
+                   Settings().min_confidence, best=service)
+    right = assess(generator, question, Answer(question.text, question.text, "id", "Sabtu, 14 Maret 2026",
+                                               evidence=[service]), Settings().min_confidence, best=service)
+    assert "14 Maret" in wrong.reread, wrong
+    assert not wrong.passed and right.passed, (wrong, right)
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize(("again", "shown", "share"), [
     ("Andi Saputra", "Andi Saputra mencetak gol pembuka.", 1.0),

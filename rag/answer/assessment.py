@@ -61,16 +61,26 @@ class Assessment:
     reread: str = ""
 
 
-def assess(generator: TextGenerator, question: Question, answer: Answer, minimum: float) -> Assessment:
+def assess(generator: TextGenerator, question: Question, answer: Answer, minimum: float,
+           best: Citation | None = None) -> Assessment:
     """Ask the model whether ``answer``'s cited sentences state it as the answer to ``question``, and to answer
     ``question`` again from those sentences alone; the confidence is the "Yes" times 0.5-1 as far as the
-    answer holds that second reading (times NOT_STATED_WEIGHT when the second reading finds no answer)."""
-    text, shown = cited_text(answer.evidence), strip_markers(answer.text)
+    answer holds that second reading (times NOT_STATED_WEIGHT when the second reading finds no answer).
+
+    ``best``, the evidence sentence that fits the question best, is read after the cited ones when the answer
+    does not cite it: a sentence on a neighbouring fact (when building *started*) then competes with the one on
+    the asked fact (when service *started*), and the second reading picks between them."""
+    read = [*answer.evidence, best] if best and not _cites(answer.evidence, best) else answer.evidence
+    text, shown = cited_text(read), strip_markers(answer.text)
     user = CHECK_USER.format(text=text, question=question.text, answer=shown)
     yes = _yes(generator, CHECK_SYSTEM, user, CHECK_USER.format(text="{0}", question="{0}?", answer="{0}"), minimum)
     again = reread(generator, question, text)
     confidence = yes.confidence * (0.5 + 0.5 * held(again, shown) if again else NOT_STATED_WEIGHT)
     return Assessment(confidence, confidence >= minimum, again)
+
+
+def _cites(cited: list[Citation], sentence: Citation) -> bool:
+    return any(c.article_id == sentence.article_id and c.start <= sentence.start < c.end for c in cited)
 
 
 def reread(generator: TextGenerator, question: Question, text: str) -> str:

@@ -35,7 +35,7 @@ from rag.answer.drafting import write_draft
 from rag.answer.evidence import Ranking, rank_evidence
 from rag.answer.planning import is_open, missing_names, plan
 from rag.answer.questions import clean_question, trusted_passages
-from rag.answer.records import Answer, Event, EvidenceFound, Retrieved, Timings
+from rag.answer.records import Answer, Citation, Event, EvidenceFound, Retrieved, Timings
 from rag.answer.translation import articles_language, means_the_same, translate
 from rag.llm.base import TextGenerator
 from rag.llm.factory import MODEL_KEYS, create_generator
@@ -115,7 +115,7 @@ class Pipeline:
         checked = check_draft(draft, asked, ranking, found.embedder)
         settling = time.perf_counter()
         # the check reads the question as the reader asked it: a translation that asks something else fails it
-        answer = settle(answer, asked, checked, best, self._assessor(question_asked))
+        answer = settle(answer, asked, checked, best, self._assessor(question_asked, best))
         answer.timings.check = time.perf_counter() - settling
         answer.timings.total = time.perf_counter() - started
         yield answer
@@ -179,10 +179,11 @@ class Pipeline:
         logger.info("asked in %s as %r: %s", target, translated.text, other.decision.refusal or "answerable")
         return None if other.decision.refusal else other
 
-    def _assessor(self, question: Question) -> Callable[[Answer], Assessment] | None:
-        """How a shown answer is checked to state what ``question`` asks (``min_confidence`` 0: not at all)."""
+    def _assessor(self, question: Question, best: Citation) -> Callable[[Answer], Assessment] | None:
+        """How a shown answer is checked to state what ``question`` asks, beside the ``best`` evidence sentence
+        (``min_confidence`` 0: not at all)."""
         minimum = self.settings.min_confidence
-        return (lambda answer: assess(self.generator, question, answer, minimum)) if minimum > 0 else None
+        return (lambda answer: assess(self.generator, question, answer, minimum, best)) if minimum > 0 else None
 
     def understand(self, text: str, history: list[tuple[str, str]]) -> Question:
         """The question cleaned and analysed once, searching for what it means in the conversation."""
