@@ -93,6 +93,17 @@ def test_the_number_that_counts_what_is_asked_beats_a_sentence_with_a_date_and_t
     assert "34,000 homes" in ranked[0].text
 
 
+def test_how_many_people_is_answered_by_a_count_of_residents_not_of_trucks():
+    text = ("Status Gunung Api Rinjani naik menjadi Siaga pada Selasa. Petugas segera mengevakuasi 1.200 warga dari "
+            "tiga desa ke gedung olahraga. Pemerintah juga menyiapkan 20 truk untuk evakuasi tambahan apabila status "
+            "kembali dinaikkan.")
+    ranked = rank("Berapa orang yang dievakuasi dari sekitar Gunung Rinjani?", [hit(text)])
+    assert "1.200 warga" in ranked[0].text
+    ranked = rank("How many people were evacuated?", [hit("Officials evacuated 1,200 residents from three villages. "
+                                                            "They also readied 20 trucks to evacuate more people.")])
+    assert "1,200 residents" in ranked[0].text
+
+
 def test_the_sentence_that_answers_ranks_first():
     ranked = rank("Berapa warga yang mengungsi karena banjir di Demak?", [hit(DEMAK)])
     assert "4.000 warga" in ranked[0].text

@@ -30,11 +30,11 @@ from dataclasses import dataclass, replace
 
 from rag.retrieve.fusion import newer_first
 from rag.text.chunking import split_sentences
-from rag.text.languages import union
+from rag.text.languages import LANGUAGES, union
 from rag.text.months import FULL_NAMES
 from rag.text.numbers import counts
 from rag.text.question import WORD
-from rag.text.tokens import tokenize
+from rag.text.tokens import content_stems, tokenize
 from rag.types import Hit, Question
 
 NEIGHBOUR_CREDIT = 0.5    # a question stem found only in a neighbouring sentence
@@ -51,6 +51,11 @@ EVIDENCE_SENTENCES = 3    # best sentences the model reads (bench/answers.py: th
 _NUMBER_WORDS = union("number_words")
 _DATE_WORDS = frozenset(name.lower() for name in FULL_NAMES) | union("days")  # months, days, "abad", "SM"
 _COPULAS = union("copulas")
+# "berapa orang / how many people" is answered by a count of warga, passengers, …: stems, as counts() gives them
+_PEOPLE_COUNTERS = frozenset(stem for lang in LANGUAGES.values() for word in lang.people_counters
+                             for stem in content_stems(word, lang.code))
+_PEOPLE = frozenset(stem for lang in LANGUAGES.values() for word in lang.people_nouns
+                    for stem in content_stems(word, lang.code))
 _YEAR = re.compile(r"\d{3,4}")  # "pada 493", "1998", "2026"
 
 
@@ -141,6 +146,13 @@ def has_kind(sentence: str, question: Question) -> bool:
     return any(w[0].isupper() for w in words[1:]) or bool(words) and words[0].isupper() and len(words[0]) > 1
 
 
+def counts_what_is_asked(question: Question, counted: Sequence[str]) -> bool:
+    """Whether a number counting ``counted`` (stems) counts what "how many X" asks about: X, or for "berapa
+    orang / how many people" any noun that counts people ("2.750 warga")."""
+    wanted = question.counted
+    return bool(wanted) and (wanted in counted or wanted in _PEOPLE_COUNTERS and bool(_PEOPLE.intersection(counted)))
+
+
 def rank_evidence(question: Question, hits: Sequence[Hit], idf: Mapping[str, float] | None = None) -> Ranking:
     """Every sentence of ``hits`` scored for ``question``, best first.
 
@@ -165,8 +177,8 @@ def rank_evidence(question: Question, hits: Sequence[Hit], idf: Mapping[str, flo
             coverage = credit / total
             sentence = hit.text[start:end]
             kind_ok = has_kind(sentence, question)
-            counts_it = bool(question.counted) and kind_ok and any(
-                question.counted in c.counts for c in counts(sentence, question.language) if not c.in_date)
+            counts_it = kind_ok and any(counts_what_is_asked(question, c.counts)
+                                        for c in counts(sentence, question.language) if not c.in_date)
             new = bool(stems[i] - set(wanted))
             score = (coverage + KIND_BONUS * kind_ok + COUNT_BONUS * counts_it - NOTHING_NEW_PENALTY * (not new)
                      - RANK_DECAY * articles.index(hit.article_id))

@@ -27,6 +27,9 @@ class Language:
     months: tuple[tuple[str, ...], ...]   # per month, in order: the name, then its abbreviations (lower case)
     days: frozenset[str]                  # weekday names and other date words (lower case)
     number_words: frozenset[str]          # words that are numbers ("tiga", "dozen")
+    people_counters: frozenset[str]       # what "how many" counts people by in general ("orang", "people"): a
+                                          # count of any of the people_nouns answers it
+    people_nouns: frozenset[str]          # nouns that count people ("warga", "passengers")
     year_cues: frozenset[str]             # words after which a four-digit number is a year ("pada", "since")
     year_parts: frozenset[str]            # parts of a year written before it ("akhir 2027", "end of 2027")
     # questions

@@ -38,6 +38,11 @@ LANGUAGE = Language(
     days=frozenset("monday tuesday wednesday thursday friday saturday sunday century bc".split()),
     number_words=frozenset("one two three four five six seven eight nine ten eleven twelve dozen hundred thousand "
                            "million billion trillion half".split()),
+    people_counters=frozenset("people persons".split()),
+    people_nouns=frozenset("people persons residents inhabitants victims evacuees passengers spectators participants "
+                           "patients students pupils teachers workers employees staff officers personnel members "
+                           "volunteers players athletes runners visitors tourists climbers fishermen farmers "
+                           "traders".split()),
     year_cues=frozenset("in year since during".split()),
     year_parts=frozenset("end beginning start middle early late mid".split()),
     question_kinds=(

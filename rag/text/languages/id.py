@@ -47,6 +47,10 @@ LANGUAGE = Language(
     days=frozenset("senin selasa rabu kamis jumat sabtu minggu abad masehi sm".split()),
     number_words=frozenset("satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh ratus "
                            "ribu juta miliar triliun setengah seratus seribu separuh".split()),
+    people_counters=frozenset("orang jiwa".split()),
+    people_nouns=frozenset("orang jiwa warga penduduk korban pengungsi penumpang penonton peserta pasien siswa murid "
+                           "mahasiswa guru pekerja karyawan buruh petugas personel anggota relawan pemain atlet "
+                           "pengunjung wisatawan pendaki nelayan petani pedagang".split()),
     year_cues=frozenset("pada tahun sejak akhir awal pertengahan".split()),
     year_parts=frozenset("akhir awal pertengahan".split()),
     question_kinds=(
