@@ -92,6 +92,8 @@ button.remove:hover { border-color: var(--color-red-500, #dc2626); color: var(--
   .tab-container button { padding-left: 8px; padding-right: 8px; }
   #header { padding-left: 34px; }  /* beside the chat list's toggle */
   #language { min-width: 100% !important; }
+  /* Gradio's "scroll to the end" button sits in the middle of the chat's foot, over a source's file name */
+  #chat .scroll-down-button-container { left: auto; right: 8px; transform: none; }
   #language .wrap { justify-content: flex-start; }
   table.library thead { display: none; }
   table.library, table.library tbody, table.library tr, table.library td { display: block; width: auto; }
