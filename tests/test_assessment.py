@@ -158,3 +158,40 @@ def test_when_the_second_reading_names_another_answer_that_answer_is_checked_and
     made_up = settle(answer, question, Checked([drafted], []), citation,
                      lambda c: Assessment(0.4, False, "Budi Santoso"))  # a second reading not in the sentence
     assert made_up.refusal and made_up.closest == [citation]
+
+
+FINAL = ("Raka Juara Piala Nusantara",
+         "Raka Pradipta menjuarai tunggal putra setelah mengalahkan Kenji Moriyama di final.")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("text", "told", "repeated"), [
+    ("Lawannya di final adalah Raka Pradipta. [1]", "Raka Pradipta", True),  # only the answer before
+    ("Kenji Moriyama [1]", "Raka Pradipta", False),
+    ("Lawannya di final adalah Raka Pradipta. [1]", "", False),  # not a follow-up
+    ("Kenji Moriyama [1]", FINAL[1], False),  # an answer told as a whole sentence is not compared
+])
+def test_a_follow_up_answer_that_only_repeats_the_short_answer_before_it(text, told, repeated):
+    from rag.answer.composing import repeats
+
+    assert repeats(text, make_question("Siapa lawannya di final?"), told) is repeated
+
+
+@pytest.mark.unit
+def test_a_draft_that_repeats_the_answer_before_is_not_shown_and_the_quote_is_checked_instead():
+    from rag.answer.citations import Checked
+    from rag.answer.composing import settle
+    from rag.answer.records import AnswerSentence
+
+    question = make_question("Siapa lawannya di final?")
+    citation = Citation(1, "a", FINAL[0], None, 0, 0, len(FINAL[1]), FINAL[1])
+    drafted = AnswerSentence("Lawannya di final adalah Raka Pradipta. [1]", 0, 43, [1], [citation], verified=True)
+    checks: list[str] = []
+
+    def scripted(candidate: Answer) -> Assessment:  # passes whatever it reads: the rule, not the model, decides
+        checks.append(candidate.text)
+        return Assessment(0.9, True, "")
+
+    shown = settle(Answer(question.text, question.text, "id", ""), question, Checked([drafted], []), citation,
+                   scripted, told="Raka Pradipta")
+    assert checks == [FINAL[1]] and shown.text == FINAL[1] and shown.extractive

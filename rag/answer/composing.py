@@ -16,9 +16,12 @@ from rag.answer.support import verify
 from rag.text.languages import Language, language
 from rag.text.months import long_date
 from rag.text.numbers import NUMBER, number_phrase
+from rag.text.tokens import content_stems
 from rag.types import Hit, Question
 
 logger = logging.getLogger(__name__)
+
+SHORT_ANSWER_STEMS = 6  # an answer this short names one thing (a name, a number with what it counts)
 
 
 def quote(evidence: Evidence, number: int) -> Citation:
@@ -76,11 +79,12 @@ def compose(answer: Answer, checked: Checked, best: Citation, latest: bool) -> A
 
 
 def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
-           assess: Callable[[Answer], Assessment] | None) -> Answer:
+           assess: Callable[[Answer], Assessment] | None, told: str = "") -> Answer:
     """What is shown: the checked draft when ``assess`` finds that its cited sentences state it as the answer to
     this question; else the answer the check's second reading gave, from the same sentences, when it passes;
     else the ``best`` evidence sentence quoted, when that one does; else the reply that the articles do not
-    state it, with that sentence as the closest they come. (Without ``assess``: the draft.)"""
+    state it, with that sentence as the closest they come. (Without ``assess``: the draft.) A follow-up's
+    answer that only repeats the short answer ``told`` the turn before is no answer to it."""
     draft = compose(answer, checked, best, question.latest)
     if assess is None:
         return draft
@@ -90,6 +94,9 @@ def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
     doubt, reread_tried = 0.0, False
     while candidates:
         candidate = candidates.pop(0)
+        if repeats(candidate.text, question, told):
+            logger.info("%r only repeats the answer before %r", candidate.text, question.text)
+            continue
         assessment = assess(candidate)
         if assessment.passed:
             return replace(candidate, confidence=assessment.confidence)
@@ -101,6 +108,18 @@ def settle(answer: Answer, question: Question, checked: Checked, best: Citation,
             reread_tried = True
     reason = f"no cited sentence is sure to state it as the answer (the check's confidence {doubt:.2f} at most)"
     return replace(not_stated(answer, best, reason), confidence=doubt, dropped=_doubted(checked).dropped)
+
+
+def repeats(text: str, question: Question, told: str) -> bool:
+    """Whether the answer ``text`` says nothing but what the short answer ``told`` before said, beside the
+    question's own words: "Siapa lawannya di final?" answered "Lawannya di final adalah Raka Pradipta." after
+    "Raka Pradipta" won (a follow-up asks about something else than what the reader was just told). An answer
+    told as a whole sentence names more than one thing, and is not compared."""
+    before = content_stems(told, question.language)
+    if not before or len(before) > SHORT_ANSWER_STEMS:
+        return False
+    new = content_stems(strip_markers(text), question.language) - set(question.stems)
+    return bool(new) and new <= before
 
 
 def _second_reading(answer: Answer, question: Question, candidate: Answer, text: str) -> Answer | None:

@@ -115,7 +115,8 @@ class Pipeline:
         checked = check_draft(draft, asked, ranking, found.embedder)
         settling = time.perf_counter()
         # the check reads the question as the reader asked it: a translation that asks something else fails it
-        answer = settle(answer, asked, checked, best, self._assessor(question_asked, best))
+        told = history[-1][1] if history and question_asked.search.text != question_asked.text else ""
+        answer = settle(answer, asked, checked, best, self._assessor(question_asked, best), told)
         answer.timings.check = time.perf_counter() - settling
         answer.timings.total = time.perf_counter() - started
         yield answer
